@@ -1,0 +1,52 @@
+"""cs_conv: convolution from nested loops to a Cython kernel.
+
+The one layout
+--------------
+Every stage, notebook, figure and docstring of this package uses it:
+
+=========  ==============================  =====================================
+array      shape                           meaning
+=========  ==============================  =====================================
+``x``      ``(N, C, H, W)``                batch of N images with C channels
+``w``      ``(F, C, HH, WW)``              F filters of height HH, width WW
+``b``      ``(F,)``                        one bias per filter
+``out``    ``(N, F, H_out, W_out)``        ``H_out = (H + 2*pad - HH) // stride + 1``
+``cols``   ``(C*HH*WW, N*H_out*W_out)``    one column per output position
+=========  ==============================  =====================================
+
+Row ``(c*HH + di)*WW + dj`` of ``cols`` is filter tap ``(c, di, dj)`` (so
+``w.reshape(F, -1) @ cols`` is the convolution); column
+``(n*H_out + i)*W_out + j`` is output position ``(n, i, j)``::
+
+    cols[(c*HH + di)*WW + dj, (n*H_out + i)*W_out + j] == x_pad[n, c, i*stride + di, j*stride + dj]
+
+``stride`` and ``pad`` are ints or ``(h, w)`` pairs; the stride must tile
+the padded input exactly.  float32 stays float32, float64 stays float64,
+other real dtypes become float64.
+
+Stages
+------
+:mod:`cs_conv.naive`          four nested loops, forward and backward
+:mod:`cs_conv.im2col_loops`   im2col / col2im by Python loops over windows
+:mod:`cs_conv.im2col_fancy`   the same by fancy indexing and ``np.add.at``
+:mod:`cs_conv.im2col_cython`  the same by a compiled Cython kernel
+:mod:`cs_conv.layers`         conv layer = im2col + one GEMM, any backend
+:mod:`cs_conv.gradcheck`      numerical gradients and ``rel_error``
+"""
+
+from . import gradcheck, im2col_cython, im2col_fancy, im2col_loops, layers, naive
+from .geometry import conv_output_shape
+from .padding import pad_input
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv_output_shape",
+    "gradcheck",
+    "im2col_cython",
+    "im2col_fancy",
+    "im2col_loops",
+    "layers",
+    "naive",
+    "pad_input",
+]
