@@ -186,8 +186,8 @@ def conv_output_shape(x_shape, w_shape, stride=1, pad=0) -> tuple[int, int, int,
 
     Examples
     --------
-    >>> conv_output_shape((2, 3, 5, 7), (4, 3, 3, 2), stride=2, pad=1)
-    (2, 4, 3, 4)
+    >>> conv_output_shape((2, 3, 5, 8), (4, 3, 3, 2), stride=2, pad=1)
+    (2, 4, 3, 5)
     """
     F, Cw, HH, WW = _shape4(w_shape, "w_shape", "(F, C, HH, WW)")
     g = conv_geometry(x_shape, HH, WW, stride, pad)
