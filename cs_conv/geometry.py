@@ -9,6 +9,7 @@ exercise.  The error then says which ``pad`` values would tile it.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -80,6 +81,10 @@ class ConvGeometry:
     @property
     def pad(self) -> tuple[int, int]:
         return (self.ph, self.pw)
+
+
+#: no array this package makes may have more elements than this (512 GiB of float64)
+MAX_ELEMENTS = 2**36
 
 
 def _shape4(shape, name: str, layout: str) -> tuple[int, int, int, int]:
@@ -154,7 +159,19 @@ def conv_geometry(x_shape, HH, WW, stride=1, pad=0) -> ConvGeometry:
     ph, pw = as_int_pair(pad, "pad", minimum=0)
     H_out = _axis_out(H, HH, sh, ph, "height")
     W_out = _axis_out(W, WW, sw, pw, "width")
-    return ConvGeometry(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)
+    g = ConvGeometry(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)
+    for what, shape in (
+        ("cols", g.cols_shape),
+        ("the padded input", (N, C, H + 2 * ph, W + 2 * pw)),
+    ):
+        size = math.prod(shape)
+        if size > MAX_ELEMENTS:
+            raise ValueError(
+                f"this convolution is too large: {what} would have shape {shape}, "
+                f"{size:.3g} elements ({size * 8 / 2**30:.3g} GiB in float64); "
+                "use smaller images, filters or pad, or a larger stride"
+            )
+    return g
 
 
 def conv_output_shape(x_shape, w_shape, stride=1, pad=0) -> tuple[int, int, int, int]:
