@@ -206,6 +206,12 @@ def conv_output_shape(x_shape, w_shape, stride=1, pad=0) -> tuple[int, int, int,
     >>> conv_output_shape((2, 3, 5, 8), (4, 3, 3, 2), stride=2, pad=1)
     (2, 4, 3, 5)
     """
+    g, F = _layer_geometry(x_shape, w_shape, stride, pad)
+    return (g.N, F, g.H_out, g.W_out)
+
+
+def _layer_geometry(x_shape, w_shape, stride, pad) -> tuple[ConvGeometry, int]:
+    """The geometry of x convolved with filters of ``w_shape``, and ``F``."""
     F, Cw, HH, WW = _shape4(w_shape, "w_shape", "(F, C, HH, WW)")
     g = conv_geometry(x_shape, HH, WW, stride, pad)
     if Cw != g.C:
@@ -213,7 +219,7 @@ def conv_output_shape(x_shape, w_shape, stride=1, pad=0) -> tuple[int, int, int,
             f"channel mismatch: x has C={g.C} channels (x_shape {g.x_shape}) but w "
             f"has C={Cw} (w_shape {(F, Cw, HH, WW)}); w must be (F, {g.C}, HH, WW)"
         )
-    return (g.N, F, g.H_out, g.W_out)
+    return g, F
 
 
 def conv_inputs(x, w, b, conv_param):
@@ -226,7 +232,6 @@ def conv_inputs(x, w, b, conv_param):
         already are).
     geom : ConvGeometry
     """
-
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
     b = as_float_array(b, "b")
@@ -240,8 +245,7 @@ def conv_inputs(x, w, b, conv_param):
             f"{tuple(b.shape)}{hint}; use b.reshape({F})"
         )
     stride, pad = conv_param_values(conv_param)
-    conv_output_shape(x.shape, w.shape, stride, pad)  # channel check
-    geom = conv_geometry(x.shape, w.shape[2], w.shape[3], stride, pad)
+    geom, _ = _layer_geometry(x.shape, w.shape, stride, pad)
     dtype = common_float_dtype(x, w, b)
     return (
         x.astype(dtype, copy=False),
