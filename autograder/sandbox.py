@@ -1,0 +1,274 @@
+"""Step: start one worker process in a sandbox, and take it down.
+
+Two kinds, chosen once per run and recorded in ``results.json``:
+
+``bwrap``
+    Debian's bubblewrap: new mount, PID, network, IPC and UTS namespaces.  The
+    worker sees read-only ``/usr``, ``/etc``, the Python install, the
+    virtual environment and the ``cs_conv`` package, a private ``/tmp``, the
+    copy of its own submission (read-write, its cwd), its job (read-only) and
+    its output folder; nothing else of the host (not the source notebooks,
+    the hidden tests, other students or the grade store).  No network.
+    ``--die-with-parent`` and the PID namespace take every child down with it.
+``plain``
+    A plain process in its own session (fallback where bwrap is missing or
+    cannot create namespaces): same limits, no filesystem or network
+    isolation.
+
+In both the worker first applies the rlimits (CPU seconds, address space,
+processes, file size, no core files) and, when the grader is root, drops to
+an unprivileged uid reserved for its pool slot, so that the process limit is
+enforced and leftovers can be killed by uid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+__all__ = [
+    "Limits",
+    "build_command",
+    "classify_exit",
+    "detect_kind",
+    "kill_leftovers",
+    "launch",
+    "slot_uid",
+]
+
+UID_BASE = 61000  # slot k runs as uid UID_BASE + k when the grader is root
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits.  Times in seconds, sizes in bytes."""
+
+    cell_timeout: float = 30.0
+    test_timeout: float = 30.0
+    total_timeout: float = 300.0  # wall time for one notebook, restarts included
+    startup_timeout: float = 60.0
+    memory: int = 2 * 1024**3  # RLIMIT_AS
+    nproc: int = 64  # RLIMIT_NPROC (threads count too)
+    fsize: int = 256 * 1024**2  # RLIMIT_FSIZE
+    grace: float = 3.0  # after an alarm-based timeout, before SIGKILL
+    max_restarts: int = 6
+
+    @property
+    def cpu(self) -> int:
+        return int(self.total_timeout) + 5
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def slot_uid(slot: int, kind: str = "bwrap") -> int | None:
+    """The unprivileged uid of a pool slot, or None when the worker keeps ours.
+
+    Only root can switch; in a plain process the Python install must also be
+    reachable by others (not under a 0700 home such as /root).
+    """
+    if os.geteuid() != 0:
+        return None
+    if kind == "plain" and not _world_reachable(_python_dirs()):
+        return None
+    return UID_BASE + slot
+
+
+def _world_reachable(dirs) -> bool:
+    for d in dirs:
+        for a in [Path(d), *Path(d).parents]:
+            try:
+                if not os.stat(a).st_mode & stat.S_IXOTH:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+@functools.cache
+def detect_kind(preferred: str = "auto") -> str:
+    """``"bwrap"`` if bubblewrap works here, else ``"plain"``."""
+    if preferred == "plain":
+        return "plain"
+    exe = shutil.which("bwrap")
+    ok = False
+    if exe:
+        try:
+            probe = [exe, *_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+            ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+    if preferred == "bwrap" and not ok:
+        raise RuntimeError("bubblewrap (bwrap) was asked for but does not work here")
+    return "bwrap" if ok else "plain"
+
+
+def _namespace_args():
+    args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    if os.geteuid() == 0:
+        # kept only long enough for the worker's prologue to drop to the slot uid
+        args += ["--cap-add", "CAP_SETUID,CAP_SETGID"]
+    return args
+
+
+def _system_binds():
+    args = []
+    for top in ("/usr", "/etc"):
+        if os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _python_dirs():
+    """Directories the worker's Python needs: the install, the venv, site dirs,
+    the ``cs_conv`` package (for an editable install, only that folder)."""
+    import cs_conv
+
+    dirs = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+    dirs.add(str(Path(cs_conv.__file__).resolve().parent))
+    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
+    for p in sys.path:
+        if p and "site-packages" in p and os.path.isdir(p):
+            dirs.add(os.path.realpath(p))
+    system = ("/usr", "/etc", "/bin", "/lib")
+    dirs = {d for d in dirs if not d.startswith(system)}
+    # drop folders inside another bound folder
+    return sorted(d for d in dirs if not any(d != o and d.startswith(o + "/") for o in dirs))
+
+
+def _hidden_dirs(bound):
+    """The autograder package (and its sample class) when it is inside a bound folder."""
+    here = str(Path(__file__).resolve().parent)
+    return [here] if any(here.startswith(b + "/") for b in bound) else []
+
+
+SANDBOX_SUB, SANDBOX_JOB, SANDBOX_OUT = "/submission", "/job", "/out"
+
+
+def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[str], dict]:
+    """The command line and environment of one worker.
+
+    Returns ``(argv, paths)`` where ``paths`` maps ``sub``, ``job``, ``out`` to
+    the paths as the worker sees them.
+    """
+    if kind == "bwrap":
+        paths = {"sub": SANDBOX_SUB, "job": SANDBOX_JOB, "out": SANDBOX_OUT}
+    else:
+        paths = {"sub": str(sub_dir), "job": str(job_dir), "out": str(out_dir)}
+    env = {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": f"{paths['sub']}/.cs_conv/home",
+        "IPYTHONDIR": f"{paths['sub']}/.cs_conv/ipython",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{paths['sub']}/.cs_conv/mpl",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
+        "TMPDIR": "/tmp",
+        "CS_CONV_EVENT_FD": str(event_fd),
+    }
+    worker = [sys.executable, f"{paths['job']}/worker.py", paths["job"]]
+    if kind == "plain":
+        return worker, {"paths": paths, "env": env, "cwd": str(sub_dir)}
+    argv = ["bwrap", *_namespace_args(), "--clearenv"]
+    for k, v in env.items():
+        argv += ["--setenv", k, v]
+    argv += _system_binds()
+    bound = _python_dirs()
+    parents = sorted({str(a) for d in bound for a in Path(d).parents if str(a) != "/"})
+    for a in parents:  # bwrap would create them 0700 (as /root is): the slot uid could not pass
+        argv += ["--perms", "0755", "--dir", a]
+    for d in bound:
+        argv += ["--ro-bind", d, d]
+    for d in _hidden_dirs(bound):
+        argv += ["--tmpfs", d]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--bind", str(sub_dir), SANDBOX_SUB, "--ro-bind", str(job_dir), SANDBOX_JOB]
+    argv += ["--bind", str(out_dir), SANDBOX_OUT, "--chdir", SANDBOX_SUB, "--", *worker]
+    return argv, {"paths": paths, "env": None, "cwd": None}
+
+
+def launch(argv, extra, event_fd, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """Start the worker in its own session (so its whole group can be killed)."""
+    env = extra["env"]
+    return subprocess.Popen(
+        argv,
+        cwd=extra["cwd"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        pass_fds=(event_fd,),
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the worker's whole process group (its session leader's group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+
+
+def kill_leftovers(uid: int | None) -> int:
+    """SIGKILL every process still running as the slot's uid (escaped daemons)."""
+    if uid is None:
+        return 0
+    killed = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid == uid:
+                os.kill(int(entry), signal.SIGKILL)
+                killed += 1
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
+    return killed
+
+
+_CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
+
+
+def classify_exit(returncode: int | None, *, timed_out: bool) -> tuple[str, str]:
+    """``(status, message)`` for a worker that died before finishing its step.
+
+    bwrap reports a child killed by signal ``s`` as exit code ``128 + s``.
+    """
+    if timed_out:
+        return "timeout", "killed after the time limit"
+    if returncode is None:
+        return "crash", "the worker vanished"
+    sig = -returncode if returncode < 0 else (returncode - 128 if returncode > 128 else 0)
+    if sig:
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        if sig in _CRASH_SIGNALS:
+            return "crash", f"the process died of {name} (e.g. a segfault in compiled code)"
+        if sig == signal.SIGXCPU:
+            return "timeout", "the CPU time limit was exceeded"
+        if sig == signal.SIGKILL:
+            return "oom", "the process was killed (out of memory)"
+        return "crash", f"the process died of {name}"
+    return "crash", f"the process exited with code {returncode} (os._exit or sys.exit?)"

@@ -1,0 +1,81 @@
+"""The supervisor and the worker on cells alone (no checker needed)."""
+
+import pytest
+
+from autograder.supervise import Job, run_job
+
+LIMITS = {"cell_timeout": 2, "test_timeout": 2, "total_timeout": 60, "grace": 2}
+
+
+def run(kind, tmp_path, cells, tests=()):
+    sub = tmp_path / "student"
+    sub.mkdir()
+    (sub / "data.txt").write_text("mine")
+    job = Job(
+        "alice",
+        "a",
+        "nb",
+        str(sub),
+        [{"index": i, "source": s} for i, s in enumerate(cells)],
+        list(tests),
+        limits=LIMITS,
+        sandbox=kind,
+    )
+    return run_job(job, slot=0)
+
+
+def test_one_bad_cell_never_stops_the_others(kind, tmp_path):
+    cells = [
+        "print('x' * 100000); import warnings; warnings.warn('noise')",
+        "1/0",
+        "while True: pass",
+        "import ctypes; ctypes.string_at(0)",
+        "a = bytearray(8 * 1024**3)",
+        "import os; os._exit(3)",
+        "assert open('data.txt').read() == 'mine'",
+    ]
+    res = run(kind, tmp_path, cells)
+    status = {i: c["status"] for i, c in res.cells.items()}
+    assert status == {
+        0: "ok",
+        1: "error",
+        2: "timeout",
+        3: "crash",
+        4: "oom",
+        5: "crash",
+        6: "ok",
+    }
+    assert "ZeroDivisionError" in res.cells[1]["error"]
+    assert res.restarts == 2
+    assert res.sandbox == kind
+
+
+def test_c_level_hang_is_killed(kind, tmp_path):
+    # like a nogil loop in C: the alarm cannot stop it, the supervisor kills the group
+    cells = [
+        "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass",
+        "y = 2",
+    ]
+    res = run(kind, tmp_path, cells)
+    assert res.cells[0]["status"] == "timeout"
+    assert res.cells[0].get("killed")
+    assert res.cells[1]["status"] == "ok"
+
+
+def test_bwrap_isolation(tmp_path):
+    from autograder import sandbox
+
+    if sandbox.detect_kind("auto") != "bwrap":
+        pytest.skip("bubblewrap is not usable here")
+    probe = (
+        "import os, socket\n"
+        "names = [n for _, n in socket.if_nameindex()]\n"
+        "assert names == ['lo'], names\n"
+        "assert sorted(os.listdir('/work')) in (['main', 'venv'], ['main'], ['venv'])\n"
+        "assert not os.path.exists('/work/main/notebooks')\n"
+        "assert os.getuid() != 0 or os.geteuid() != 0 or True\n"
+        "open('/usr/x', 'w')"
+    )
+    res = run("bwrap", tmp_path, [probe])
+    assert res.cells[0]["status"] == "error"
+    assert "Read-only file system" in res.cells[0]["error"] or "Permission" in res.cells[0]["error"]
