@@ -237,6 +237,7 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
         ``input-highlight:n,c,y_pad,x_pad`` (highlighted real pixels),
         ``input-highlight-pad:n,c,y_pad,x_pad`` (highlighted padding cells, drawn
         as padding), ``cols-text:row,col`` (text of a cols cell),
+        ``input-window:c`` (outline of the window in channel ``c``),
         ``cols-highlight`` and ``output-highlight``.
 
     Raises
@@ -381,7 +382,7 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
                     edgecolor=_style.HIGHLIGHT_EDGE,
                     linewidth=3.2,
                     zorder=6,
-                    gid="input-window",
+                    gid=f"input-window:{c}",
                 )
                 ax.add_patch(rect)
                 win_rects[c] = ax
