@@ -24,6 +24,7 @@ _CELL_MAX_IN = 0.42  # inches per cell when there is room
 _FIG_MAX_W = 22.0
 _FIG_MAX_H = 16.0
 _MIN_FONT = 4.5
+_MAX_OUTLINED = 24  # more windows per image than this: only the highlighted one is outlined
 
 
 def _padded(g: ConvGeometry) -> tuple[int, int]:
@@ -206,9 +207,11 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
     Left: the padded input, one panel per ``(n, c)``; zero padding is grey and
     hatched, every real pixel carries its name ``y,x`` (preceded by ``c`` when
     ``C > 1`` and by ``n`` when ``N > 1``).  Every window is outlined in its own
-    colour.  Middle: ``cols``, shape ``(C*HH*WW, N*H_out*W_out)``; each cell
-    shows the name of the input pixel it copies (``pad`` for padding), so a
-    cell can be matched to its pixel by its text; rows are labelled
+    colour (when an image has at most 24 windows; beyond that only the
+    highlighted one, to keep the grid legible).  Middle: ``cols``, shape
+    ``(C*HH*WW, N*H_out*W_out)``; each cell shows the name of the input pixel
+    it copies (``pad`` for padding), so a cell can be matched to its pixel by
+    its text; rows are labelled
     ``(c,di,dj)`` (row index on the right), columns ``(n,i,j)`` on top
     (column index below), each column tinted in its window's colour.  Right:
     the output grid ``H_out x W_out`` per ``n``, each cell showing the column
@@ -356,7 +359,7 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
                         )
             # every window outlined in its colour, inset so overlapping edges stay apart
             n_win = g.H_out * g.W_out
-            for i in range(g.H_out):
+            for i in range(g.H_out if n_win <= _MAX_OUTLINED else 0):
                 for j in range(g.W_out):
                     k = (n * g.H_out + i) * g.W_out + j
                     inset = 0.07 + 0.09 * ((i % 2) * 2 + (j % 2)) / 3.0
@@ -368,7 +371,7 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
                             g.WW - 2 * inset,
                             g.HH - 2 * inset,
                             fill=False,
-                            edgecolor=_style.window_colour(k, 0.9 if n_win <= 16 else 0.5),
+                            edgecolor=_style.window_colour(k, 0.9),
                             linewidth=1.3,
                             zorder=3,
                         )
