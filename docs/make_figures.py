@@ -45,7 +45,7 @@ def main() -> None:
     expected, got = _mismatch_example()
     figures = {
         "im2col.png": plot_im2col((1, 2, 5, 8), 3, 2, stride=2, pad=1),
-        "col2im_overlap.png": plot_col2im_overlap((1, 1, 5, 6), 3, 3, stride=1, pad=1),
+        "col2im_overlap.png": plot_col2im_overlap((1, 1, 5, 7), 3, 3, stride=2, pad=1),
         "mismatch.png": plot_mismatch(expected, got),
         "benchmark.png": plot_benchmark(
             _benchmark_example(),
