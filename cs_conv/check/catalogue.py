@@ -1,0 +1,253 @@
+"""The mistake catalogue: every code a checker can name, what it means and how to fix it.
+
+A code is stable: notebooks, the grader and ``docs/mistakes.md`` refer to it.
+Each entry says what the mistake *is*, how it *shows* in the numbers (the
+fingerprint a checker looks for) and how to *fix* it.  ``docs/mistakes.md`` is
+:func:`markdown_table` verbatim; a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CATALOGUE", "Mistake", "markdown_table"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One entry of the catalogue.
+
+    Attributes
+    ----------
+    code : str
+        Stable identifier, e.g. ``"hw-swapped"``.
+    what : str
+        The mistake, in one sentence.
+    shows : str
+        How it shows in the output (what the checker compares).
+    fix : str
+        A concrete way to fix it.
+    """
+
+    code: str
+    what: str
+    shows: str
+    fix: str
+
+
+_ENTRIES = (
+    Mistake(
+        "not-implemented",
+        "The function is still a stub: it raises NotImplementedError or returns None.",
+        "No output at all.",
+        "Write the body between the YOUR CODE markers and return the result "
+        "(a function without `return` gives None).",
+    ),
+    Mistake(
+        "bad-return",
+        "The function returns the wrong kind of object (e.g. `out` where `(out, cache)` "
+        "is expected, or a list of lists of objects).",
+        "The return value cannot be unpacked into the documented outputs.",
+        "Return exactly what the docstring says, e.g. `return out, cache` for a forward "
+        "pass and `return dx, dw, db` for a backward pass.",
+    ),
+    Mistake(
+        "wrong-shape",
+        "The output has the wrong shape, and no other mistake of this table explains it.",
+        "Expected and returned shapes differ; the message names the axis.",
+        "Recompute the output shape from the layout: out (N, F, H_out, W_out), cols "
+        "(C*HH*WW, N*H_out*W_out), dx like x, dw like w, db (F,).",
+    ),
+    Mistake(
+        "hw-swapped",
+        "H and W (or H_out and W_out) are exchanged in a reshape, a transpose or a loop.",
+        "Right on square inputs only; on the others the output equals the reference "
+        "with the two spatial axes exchanged or reinterpreted.",
+        "Keep the order (..., H, W) everywhere: reshape to (..., H_out, W_out), loop "
+        "`for i in range(H_out)` outside `for j in range(W_out)`, and never transpose "
+        "the last two axes.",
+    ),
+    Mistake(
+        "filter-hw-swapped",
+        "The filter height HH is used where the width WW belongs, or the reverse.",
+        "Right on square filters only.",
+        "Windows span rows `top : top + HH` and columns `left : left + WW`; H_out uses "
+        "HH and W_out uses WW; taps are ordered (c, di, dj) with dj fastest.",
+    ),
+    Mistake(
+        "kernel-flipped",
+        "True convolution (the kernel flipped) instead of cross-correlation.",
+        "The output equals the reference computed with `w[:, :, ::-1, ::-1]`.",
+        "Multiply each window by `w[f]` as it is: `out[n, f, i, j] = "
+        "sum(x_pad[n, :, i*s:i*s+HH, j*s:j*s+WW] * w[f]) + b[f]`, no flipping.",
+    ),
+    Mistake(
+        "stride-ignored",
+        "The stride is treated as 1.",
+        "Right for stride 1 only: windows start at `i` instead of `i*stride` (or there "
+        "are as many windows as for stride 1).",
+        "Start window (i, j) at row `i*stride` and column `j*stride`, and use "
+        "`H_out = (H + 2*pad - HH) // stride + 1`.",
+    ),
+    Mistake(
+        "pad-ignored",
+        "No zero padding.",
+        "Right for pad 0 only; the output matches the unpadded computation.",
+        "Pad the two spatial axes first, e.g. `np.pad(x, ((0, 0), (0, 0), (pad, pad), "
+        "(pad, pad)))`, and include `2*pad` in H_out and W_out.",
+    ),
+    Mistake(
+        "pad-wrong-axes",
+        "Padding applied to the N or C axes too, or to one side only.",
+        "The padded array has the wrong shape, or the image is not centred in it.",
+        "Pad only H and W, on both sides: `np.pad(x, ((0, 0), (0, 0), (pad, pad), "
+        "(pad, pad)))`, or copy x into `x_pad[:, :, pad:pad+H, pad:pad+W]`. "
+        "`np.pad(x, pad)` pads all four axes.",
+    ),
+    Mistake(
+        "bias-missing",
+        "The bias is not added.",
+        "The output equals the reference minus b[f] in every channel f.",
+        "Add `b[f]` to every output of filter f, e.g. `out += b[None, :, None, None]` "
+        "or `out2d += b[:, None]` on the (F, N*H_out*W_out) GEMM result.",
+    ),
+    Mistake(
+        "bias-wrong-axis",
+        "The bias is broadcast along the wrong axis.",
+        "numpy aligns trailing axes: a (F,) bias added to (F, N*L) or (N, F, H_out, W_out) "
+        "runs along the last axis, a (F, 1) bias along the second-to-last.",
+        "Shape the bias so that F lines up with the filter axis: `b[:, None]` for "
+        "(F, N*H_out*W_out), `b[None, :]` for (N*H_out*W_out, F), "
+        "`b[None, :, None, None]` for (N, F, H_out, W_out).",
+    ),
+    Mistake(
+        "weight-flatten-order",
+        "w is flattened in (HH, WW, C) order while the rows of cols are in (C, HH, WW) order.",
+        "Right when C == 1 only; the output equals a convolution with the taps of "
+        "each filter permuted.",
+        "Flatten the filters with `w.reshape(F, -1)` (C, HH, WW order, the order of the "
+        "rows of cols); never transpose w before the reshape.",
+    ),
+    Mistake(
+        "gemm-reshape-order",
+        "The GEMM result is reshaped or transposed to the wrong axis order.",
+        "Every value is right but sits at the wrong (n, f) or spatial position.",
+        "The GEMM `w.reshape(F, -1) @ cols` has shape (F, N*H_out*W_out) with columns in "
+        "(n, i, j) order: `out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)`.",
+    ),
+    Mistake(
+        "cols-transposed",
+        "cols is returned as (N*H_out*W_out, C*HH*WW), one row per window.",
+        "The output is the transpose of the reference.",
+        "Put one window per column: cols has shape (C*HH*WW, N*H_out*W_out); return "
+        "`cols.T` of what you built, or fill `cols[:, col]` instead of `cols[col, :]`.",
+    ),
+    Mistake(
+        "cols-n-fastest",
+        "Columns ordered with n fastest, `(i*W_out + j)*N + n` (the CS231n order), "
+        "instead of n slowest.",
+        "Right when N == 1 only.",
+        "Column index `(n*H_out + i)*W_out + j`: loop over n outermost, or, with fancy "
+        "indexing, `cols.transpose(1, 0, 2).reshape(C*HH*WW, -1)` from (N, K, L).",
+    ),
+    Mistake(
+        "col2im-not-accumulating",
+        "Overlapping windows overwrite instead of summing (`=` in the loops, or `+=` with "
+        "fancy indexing, which keeps only one write per repeated index).",
+        "Right when windows do not overlap (stride >= filter size) only.",
+        "Accumulate: `x_pad[n, :, t:t+HH, l:l+WW] += col.reshape(C, HH, WW)` in loops, "
+        "`np.add.at(x_pad, (slice(None), k, i, j), cols_nkl)` with fancy indexing.",
+    ),
+    Mistake(
+        "col2im-uncropped",
+        "Returns the padded buffer instead of cropping the padding away.",
+        "Shape (N, C, H + 2*pad, W + 2*pad) instead of (N, C, H, W); right for pad 0.",
+        "Return `x_pad[:, :, pad:pad + H, pad:pad + W]`.",
+    ),
+    Mistake(
+        "pad-zero-crop",
+        "The crop `x_pad[:, :, p:-p, p:-p]` with p = 0 returns an empty array.",
+        "Shape (N, C, 0, 0) when pad == 0; right otherwise.",
+        "Crop with explicit ends: `x_pad[:, :, p:p + H, p:p + W]` (`-0` is `0`, so `0:-0` "
+        "is empty).",
+    ),
+    Mistake(
+        "dout-not-transposed",
+        "dout is flattened without moving F first, so its columns do not follow "
+        "the (n, i, j) order of cols.",
+        "dx and dw are wrong, db is right; right when N == 1 only.",
+        "Flatten with `dout.transpose(1, 0, 2, 3).reshape(F, -1)`: F first, then "
+        "(n, i, j) like the columns of cols.",
+    ),
+    Mistake(
+        "db-wrong-axes",
+        "db is summed over the wrong axes.",
+        "db has a shape other than (F,) or the wrong values; dx and dw are right.",
+        "Sum dout over every axis except the filter axis: `db = dout.sum(axis=(0, 2, 3))`.",
+    ),
+    Mistake(
+        "ignores-input",
+        "The result does not depend on the argument (e.g. the function reads a "
+        "global `x` or returns a cached answer).",
+        "Two different inputs of the same shape give the same output.",
+        "Use the function's parameters only: rename the argument or the global so "
+        "that the body cannot see a notebook variable, and never cache results.",
+    ),
+    Mistake(
+        "mutates-input",
+        "The function changes the caller's array.",
+        "After the call the argument differs from what was passed.",
+        "Work on a new array: `x_pad = np.pad(x, ...)` or `y = x.copy()` before any "
+        "in-place operation (`+=`, `x[...] = `).",
+    ),
+    Mistake(
+        "dtype-changed",
+        "The output dtype differs from the input's: float32 in, float64 out (or an "
+        "integer output, or float indices).",
+        "Values are right but the dtype is not.",
+        "Allocate with the input's dtype: `np.zeros(shape, dtype=x.dtype)`, "
+        "`np.empty_like(...)`; index arrays must be integers (`dtype=np.intp`).",
+    ),
+    Mistake(
+        "numerically-loose",
+        "Right only to about 1e-6: part of the computation runs in float32 "
+        "(or uses an approximation).",
+        "float64 cases are off by 1e-10 to 1e-5 relative; float32 cases pass.",
+        "Keep float64 data in float64: look for `np.float32`, `dtype='f'`, "
+        "`astype(np.float32)` or a float32 buffer.",
+    ),
+)
+
+CATALOGUE: dict[str, Mistake] = {m.code: m for m in _ENTRIES}
+"""Every mistake code, in the order of the documented table."""
+
+
+def markdown_table() -> str:
+    """The catalogue as the Markdown page ``docs/mistakes.md``.
+
+    Returns
+    -------
+    str
+        A title, one paragraph and a table ``code | what | how it shows | fix``.
+
+    Examples
+    --------
+    >>> print(markdown_table().splitlines()[0])
+    # Mistakes the checkers name
+    """
+    lines = [
+        "# Mistakes the checkers name",
+        "",
+        "Generated from `cs_conv/check/catalogue.py` (`markdown_table()`); a test keeps "
+        "this page in sync. A checker names a code only when the evidence is unambiguous: "
+        "the student's output equals the reference under that mistake's mutation on the "
+        "failing cases where the mutation changes the answer, and never passes a case "
+        "where the mutation would have changed it.",
+        "",
+        "| code | what it is | how it shows | how to fix |",
+        "|---|---|---|---|",
+    ]
+    for m in _ENTRIES:
+        cells = [f"`{m.code}`", m.what, m.shows, m.fix]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,424 @@
+"""The checker machinery shared by every family: run, compare, evaluate, check.
+
+A :class:`Checker` subclass says how to call the student's function on a case
+(:meth:`Checker.call`), what the right answer is (:meth:`Checker.reference`,
+from :mod:`cs_conv`'s own code) and which mutations name which mistakes
+(:meth:`Checker.variants`).  This module does the rest, in the two forms of
+``docs/CONTRACTS.md``: the split form (``make_cases`` / ``run`` /
+``evaluate``) and the one-call form (:meth:`Checker.check`, which also
+shrinks the smallest failing case).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from .cases import Case, make_cases
+from .compare import PASS_TOL, rel_err
+from .fingerprints import Ctx, Variant
+from .outcome import Outcome
+from .result import CaseReport, CheckResult
+
+__all__ = ["BadReturn", "Checker", "Record", "as_output", "none_check", "unpack"]
+
+_MAX_OUTPUT = 4_000_000
+
+
+class BadReturn(Exception):
+    """The student's function returned something that is not the documented output."""
+
+
+def as_output(value, name: str, *, what: str) -> np.ndarray:
+    """The student's ``value`` as a numeric ndarray, or :class:`BadReturn`.
+
+    Parameters
+    ----------
+    value : object
+        What the student returned for output ``name``.
+    name : str
+        Output name (``"cols"``).
+    what : str
+        The function, for the message.
+
+    Examples
+    --------
+    >>> as_output([[1, 2]], "cols", what="im2col").shape
+    (1, 2)
+    """
+    if value is None:
+        raise BadReturn(f"{what} returned None for {name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise BadReturn(
+            f"{what} returned a {type(value).__name__} for {name} that is not an array "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    if arr.dtype.kind not in "biuf":
+        raise BadReturn(
+            f"{what} returned {name} of dtype {arr.dtype} ({type(value).__name__}); "
+            "expected a float (or, for indices, an integer) ndarray"
+        )
+    if arr.size > _MAX_OUTPUT:
+        raise BadReturn(f"{what} returned {name} with {arr.size} values: far too many")
+    return arr
+
+
+@dataclass
+class Record:
+    """One case, its expected outputs, the student's outcome and the comparison."""
+
+    case: Case
+    arrays: dict
+    expected: dict
+    outcome: Outcome
+    got: dict = field(default_factory=dict)
+    shape_ok: bool = False
+    dtype_ok: bool = True
+    values_ok: bool = False
+    err: float | None = None
+    passed: bool = False
+    detail: str = ""
+    hits: list = field(default_factory=list)
+    _ctx: Ctx | None = None
+    _mut: dict = field(default_factory=dict)
+
+    @property
+    def ctx(self) -> Ctx:
+        if self._ctx is None:
+            self._ctx = Ctx(self.case, self.arrays)
+        return self._ctx
+
+    def mutation(self, v: Variant):
+        """The outputs mistake ``v`` would have given on this case (memoised), or None."""
+        key = id(v)
+        if key not in self._mut:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._mut[key] = v.fn(self.ctx)
+            except (ValueError, IndexError):  # the mistake cannot produce an answer here
+                self._mut[key] = None
+        return self._mut[key]
+
+    @property
+    def value_failing(self) -> bool:
+        return self.outcome.status == "ok" and not self.values_ok
+
+    @property
+    def value_passing(self) -> bool:
+        return self.outcome.status == "ok" and self.values_ok
+
+
+class Checker:
+    """Base class of the checkers; subclasses set the attributes and three methods.
+
+    Attributes
+    ----------
+    name : str
+        Key in :data:`cs_conv.check.CHECKERS`.
+    title : str
+        The student's function, for messages.
+    functions : tuple of str
+        Argument names of the student functions the checker calls.
+    required : tuple of str
+        Which of ``functions`` must be given.
+    outputs : tuple of str
+        Names of the outputs compared.
+    primary : str
+        The array a twin case redraws.
+    describe_as : str
+        How :meth:`Spec.describe` words a case.
+    exact : bool
+        Outputs are integers compared exactly.
+    twins : bool
+        Whether the cases include twins.
+    stages : tuple of str or None
+        Allowed ``stage`` values (None: the checker has no stages).
+    axis_names : dict
+        Output name to the names of its axes, for messages.
+    """
+
+    name = ""
+    title = ""
+    functions: tuple = ()
+    required: tuple = ()
+    outputs: tuple = ()
+    primary = "x"
+    describe_as = "im2col"
+    exact = False
+    twins = True
+    stages: tuple | None = None
+    default_stage: str | None = None
+    axis_names: ClassVar[dict] = {}
+
+    # ------------------------------------------------------------------ hooks
+    def call(self, funcs: dict, arrays: dict, case: Case, where: list) -> dict:
+        """Call the student's function(s) on the case; return the named outputs.
+
+        ``where[0]`` is set to the name of the function being called.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+    def reference(self, case: Case, arrays: dict) -> dict:
+        """The right outputs, computed by :mod:`cs_conv`."""
+        raise NotImplementedError  # pragma: no cover
+
+    def variants(self, stage) -> list[Variant]:
+        """The mutations that name mistakes for this checker (and stage)."""
+        return []
+
+    def exception_code(self, rec: Record):
+        """``(code, evidence)`` when an exception itself names a mistake, else None."""
+        return None
+
+    def prepare(self, outputs: dict) -> dict:
+        """Normalise outputs before comparing (both expected and the student's)."""
+        return outputs
+
+    def expected_kind(self, name: str, case: Case) -> str:
+        """``"int"`` for index outputs, else the case's float dtype name."""
+        return "int" if self.exact else case.spec.dtype
+
+    # ------------------------------------------------------------- the forms
+    def label(self, stage=None) -> str:
+        """``"im2col (loops)"``, or the title alone for a checker without stages."""
+        stage = self._stage(stage)
+        return f"{self.title} ({stage})" if stage else self.title
+
+    def _stage(self, stage):
+        if self.stages is None:
+            return None
+        stage = self.default_stage if stage is None else stage
+        if stage not in self.stages:
+            raise ValueError(f"stage must be one of {list(self.stages)}, got {stage!r}")
+        return stage
+
+    def make_cases(self, key: str = "visible", *, stage=None) -> list[Case]:
+        """The deterministic cases for ``key`` (the stage does not change them)."""
+        self._stage(stage)
+        return make_cases(self.name, str(key), primary=self.primary, twins=self.twins)
+
+    def run(self, funcs: dict, cases) -> list[Outcome]:
+        """Call the student's functions on every case; never raises for their errors.
+
+        Each call gets fresh copies of the inputs; an exception is recorded by
+        type name and message, a None return as a stub, and any change to an
+        argument array as ``mutated``.
+        """
+        funcs = self._funcs(funcs)
+        return [self._run_one(funcs, case) for case in cases]
+
+    def _funcs(self, funcs) -> dict:
+        if callable(funcs):
+            funcs = {self.functions[0]: funcs}
+        funcs = {k: v for k, v in dict(funcs).items() if v is not None}
+        missing = [n for n in self.required if n not in funcs]
+        if missing:
+            raise TypeError(f"{self.name} checker needs the function(s) {missing}")
+        return funcs
+
+    def _run_one(self, funcs: dict, case: Case) -> Outcome:
+        arrays = case.arrays()
+        originals = {k: v.copy() for k, v in arrays.items()}
+        where = [self.functions[0]]
+        out = Outcome(case.index)
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outputs = self.call(funcs, arrays, case, where)
+                out.outputs = {k: as_output(v, k, what=where[0]) for k, v in outputs.items()}
+            except BadReturn as exc:
+                out.status = "bad-return"
+                out.error_message = str(exc)
+            except _NoneReturned:
+                out.status = "none"
+            except (Exception, SystemExit) as exc:
+                out.status = "error"
+                out.error_type = type(exc).__name__
+                out.error_message = str(exc)
+        out.seconds = time.perf_counter() - start
+        out.stage = where[0]
+        if caught:
+            out.warning = f"{caught[0].category.__name__}: {caught[0].message}"
+        out.mutated = tuple(
+            k
+            for k, v in arrays.items()
+            if v.shape != originals[k].shape or not np.array_equal(v, originals[k], equal_nan=True)
+        )
+        return out
+
+    def evaluate(self, cases, outcomes, *, stage=None) -> CheckResult:
+        """Compare outcomes with the reference, diagnose, and compose the result (trusted)."""
+        records = self._records(cases, outcomes)
+        return self._result(records, stage, focus=None)
+
+    def check(self, funcs, *, key="visible", stage=None, shrink=True) -> CheckResult:
+        """The one-call form: make cases, run, evaluate, shrink the smallest failing case."""
+        from .shrink import shrink_focus
+
+        funcs = self._funcs(funcs)
+        cases = self.make_cases(key, stage=stage)
+        records = self._records(cases, self.run(funcs, cases))
+        focus = None
+        if shrink and not all(r.passed for r in records):
+            from .diagnose import diagnose
+
+            diag = diagnose(self, records, self._stage(stage))
+            focus = shrink_focus(self, funcs, diag, stage=self._stage(stage))
+        return self._result(records, stage, focus=focus)
+
+    # ------------------------------------------------------------ internals
+    def _records(self, cases, outcomes) -> list[Record]:
+        by_index = {o.index: o for o in outcomes}
+        records = []
+        for case in cases:
+            o = by_index.get(case.index)
+            if o is None:
+                o = Outcome(case.index, status="bad-payload", error_message="no outcome")
+            records.append(self.record(case, o))
+        return records
+
+    def record(self, case: Case, outcome: Outcome) -> Record:
+        """Compare one outcome with the reference answer of its case."""
+        arrays = case.arrays()
+        expected = self.prepare(self.reference(case, arrays))
+        rec = Record(case, arrays, expected, outcome)
+        if outcome.status != "ok":
+            rec.detail = _status_detail(outcome)
+            return rec
+        got = self.prepare(dict(outcome.outputs))
+        rec.got = got
+        shape_ok, dtype_ok, errs, notes = True, True, [], []
+        for name in self.outputs:
+            e = expected[name]
+            g = got.get(name)
+            if g is None:
+                shape_ok = False
+                notes.append(f"{name} missing")
+                continue
+            kind = self.expected_kind(name, case)
+            if kind == "int":
+                if g.dtype.kind not in "iu":
+                    dtype_ok = False
+                    notes.append(f"{name} dtype {g.dtype}, not integer")
+            elif g.dtype != np.dtype(kind):
+                dtype_ok = False
+                notes.append(f"{name} dtype {g.dtype} != {kind}")
+            if g.shape != e.shape:
+                shape_ok = False
+                notes.append(f"{name} shape {g.shape} != {e.shape}")
+                continue
+            if kind == "int" or self.exact:
+                errs.append(0.0 if np.array_equal(g, e) else float("inf"))
+            else:
+                errs.append(rel_err(e, g))
+        rec.shape_ok, rec.dtype_ok = shape_ok, dtype_ok
+        rec.err = max(errs) if errs else None
+        tol = 0.0 if self.exact else PASS_TOL[case.spec.dtype]
+        rec.values_ok = shape_ok and rec.err is not None and rec.err <= tol
+        if shape_ok and not rec.values_ok:
+            notes.append(f"max rel. error {rec.err:.1e}")
+        if outcome.mutated:
+            notes.append("changed " + ", ".join(outcome.mutated))
+        rec.passed = rec.values_ok and dtype_ok and not outcome.mutated
+        rec.detail = "; ".join(notes)
+        return rec
+
+    def _result(self, records, stage, focus) -> CheckResult:
+        from .diagnose import diagnose
+        from .message import compose
+
+        stage = self._stage(stage)
+        diag = diagnose(self, records, stage)
+        if focus is not None:
+            diag.focus = focus
+        reports = [self._report(r, diag) for r in records]
+        n_pass = sum(r.passed for r in records)
+        score = n_pass / len(records) if records else 0.0
+        passed = bool(records) and n_pass == len(records)
+        message = compose(self, self.label(stage), records, diag)
+        example = None
+        f = diag.focus
+        if f is not None and f.outcome.status == "ok":
+            for name in self.outputs:
+                g, e = f.got.get(name), f.expected[name]
+                if g is not None and g.shape == e.shape and not np.array_equal(g, e):
+                    example = {"name": name, "expected": e, "got": g}
+                    break
+        return CheckResult(
+            name=self.name,
+            label=self.label(stage),
+            passed=passed,
+            score=score,
+            cases=reports,
+            mistakes=diag.codes if not passed else [],
+            message=message,
+            example=example,
+            stage=stage or "",
+        )
+
+    def _report(self, rec: Record, diag) -> CaseReport:
+        sp = rec.case.spec
+        shapes = {"x": sp.x_shape}
+        if self.describe_as in ("conv", "shape"):
+            shapes["w"] = sp.w_shape
+        else:
+            shapes["filter"] = (sp.HH, sp.WW)
+        return CaseReport(
+            index=rec.case.index,
+            description=sp.describe(self.describe_as),
+            shapes=shapes,
+            stride=sp.stride,
+            pad=sp.pad,
+            dtype=sp.dtype,
+            max_rel_error=rec.err,
+            passed=rec.passed,
+            detail=rec.detail,
+            mistakes=sorted({v.code for v in rec.hits}),
+        )
+
+
+class _NoneReturned(Exception):
+    """The student's function returned None."""
+
+
+def none_check(value):
+    """Raise the internal stub signal when a student function returned None."""
+    if value is None:
+        raise _NoneReturned
+    return value
+
+
+def _status_detail(o: Outcome) -> str:
+    if o.not_implemented:
+        return "not implemented" if o.status == "none" else "raised NotImplementedError"
+    if o.status == "error":
+        return f"{o.stage} raised {o.error_type}"
+    return o.error_message or o.status
+
+
+def unpack(res, names, what: str) -> dict:
+    """``dict(zip(names, res))`` for a tuple return, else :class:`BadReturn` saying what came back.
+
+    Examples
+    --------
+    >>> sorted(unpack((1, 2), ("out", "cache"), "conv_forward"))
+    ['cache', 'out']
+    """
+    if isinstance(res, np.ndarray) or not isinstance(res, (tuple, list)) or len(res) != len(names):
+        kind = type(res).__name__
+        shape = f" of shape {res.shape}" if isinstance(res, np.ndarray) else ""
+        n = f" of {len(res)} items" if isinstance(res, (tuple, list)) else shape
+        raise BadReturn(
+            f"{what} returned a {kind}{n}; expected a tuple of {len(names)}: ({', '.join(names)})"
+        )
+    return dict(zip(names, res, strict=True))

@@ -1,0 +1,139 @@
+"""The plain-text message of a check: what failed, on which case, why, and the fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from .catalogue import CATALOGUE
+from .compare import PASS_TOL, differing_axes, where_wrong
+
+__all__ = ["compose"]
+
+_PRINT_LIMIT = 48
+_WIDTH = 96
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(
+        text,
+        width=_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent or "  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _array_text(a: np.ndarray, name: str) -> str:
+    lead = 0
+    while a.ndim > 2 and a.shape[0] == 1:
+        a, lead = a[0], lead + 1
+    label = name + ("[" + ", ".join(["0"] * lead) + "]" if lead else "")
+    body = np.array2string(
+        np.asarray(a), precision=3, suppress_small=True, separator=", ", max_line_width=_WIDTH
+    )
+    return f"  {label} =\n" + textwrap.indent(body, "    ")
+
+
+def _case_lines(checker, rec) -> list[str]:
+    o = rec.outcome
+    lines = []
+    if o.status == "error":
+        who = o.stage or checker.title
+        lines.append(f"Your {who} raised {o.error_type}: {o.error_message}".rstrip())
+        return lines
+    if o.status == "none":
+        lines.append(f"Your {o.stage or checker.title} returned None (is `return` missing?).")
+        return lines
+    if o.status in ("bad-return", "bad-payload"):
+        lines.append(o.error_message or o.status)
+        return lines
+    dtype = rec.case.spec.dtype
+    for name in checker.outputs:
+        e, g = rec.expected[name], rec.got.get(name)
+        if g is None:
+            lines.append(f"Expected {name} of shape {e.shape}; it is missing.")
+            continue
+        head = f"Expected {name} of shape {e.shape}, got {g.shape}"
+        if g.shape != e.shape:
+            axes = differing_axes(e.shape, g.shape, checker.axis_names.get(name, ()))
+            lines.append(f"{head} ({axes}).")
+            if e.size <= _PRINT_LIMIT and 0 < g.size <= _PRINT_LIMIT:
+                lines += [_array_text(e, "expected"), _array_text(g, "got")]
+            continue
+        if checker.exact:
+            same = np.array_equal(e, g)
+        else:
+            scale = max(float(np.abs(e).max()) if e.size else 0.0, 1e-300)
+            same = bool(np.all(np.abs(g.astype(np.float64) - e) <= PASS_TOL[dtype] * scale))
+        if same:
+            if len(checker.outputs) > 1:
+                lines.append(f"{head}: right.")
+            continue
+        where = where_wrong(
+            e, g, checker.axis_names.get(name, ()), "float64" if checker.exact else dtype
+        )
+        lines.append(f"{head}; {where}.")
+        if e.size <= _PRINT_LIMIT:
+            lines += [_array_text(e, "expected"), _array_text(g, "got")]
+    if not rec.dtype_ok:
+        lines.append(f"dtype: {rec.detail}.")
+    if o.mutated:
+        lines.append(f"Your function changed its argument(s): {', '.join(o.mutated)}.")
+    return lines
+
+
+def compose(checker, label: str, records, diag) -> str:
+    """The message of a check (see :class:`cs_conv.check.CheckResult`)."""
+    n = len(records)
+    failing = [r for r in records if not r.passed]
+    if not failing:
+        dtypes = sorted({r.case.spec.dtype for r in records})
+        strides = sorted({r.case.spec.stride for r in records})
+        pads = sorted({r.case.spec.pad for r in records})
+        return (
+            f"{label}: all {n} cases pass (strides {strides}, pads {pads}, "
+            f"{' and '.join(dtypes)}; square and non-square shapes)."
+        )
+    parts = [f"{label}: {len(failing)} of {n} cases fail."]
+    focus = diag.focus
+    if focus is not None:
+        desc = focus.case.spec.describe(checker.describe_as)
+        parts.append(_wrap(f"Smallest failing case: {desc}."))
+        for line in _case_lines(checker, focus):
+            parts.append(line if line.startswith("  ") else _wrap(line))
+    for code in diag.codes:
+        m = CATALOGUE[code]
+        parts.append(_wrap(f"Diagnosis [{code}]: {m.what} {diag.evidence.get(code, '')}"))
+        parts.append(_wrap(f"Fix: {m.fix}"))
+    if not diag.codes:
+        text = (
+            "No mistake from the catalogue matches this output exactly; compare the "
+            "positions above with your indexing."
+        )
+        if diag.possible:
+            text += " It looks most like: " + ", ".join(
+                f"[{c}] {CATALOGUE[c].what}" for c in diag.possible
+            )
+        parts.append(_wrap(text))
+    kinds = sorted({_kind(r) for r in failing})
+    if len(kinds) > 1:
+        parts.append(_wrap("Failing cases: " + "; ".join(kinds) + "."))
+    return "\n".join(parts)
+
+
+def _kind(rec) -> str:
+    o = rec.outcome
+    if o.status == "error":
+        return f"{o.stage} raises {o.error_type}"
+    if o.status != "ok":
+        return "no output" if o.not_implemented else o.status
+    if not rec.shape_ok:
+        return "wrong shape"
+    if not rec.values_ok:
+        return "wrong values"
+    if not rec.dtype_ok:
+        return "wrong dtype"
+    return "changes its input"
