@@ -107,7 +107,7 @@ def _tiling_pads(size: int, k: int, s: int, limit: int = 8) -> list[int]:
     return [p for p in range(limit + 1) if size + 2 * p >= k and (size + 2 * p - k) % s == 0]
 
 
-def _axis_out(size: int, k: int, s: int, p: int, axis: str) -> int:
+def _axis_out(size: int, k: int, s: int, p: int, axis: str, exact: bool = True) -> int:
     kname = "HH" if axis == "height" else "WW"
     dname = "H" if axis == "height" else "W"
     padded = size + 2 * p
@@ -118,12 +118,13 @@ def _axis_out(size: int, k: int, s: int, p: int, axis: str) -> int:
             f"pad >= {(k - size + 1) // 2}"
         )
     span = padded - k
-    if span % s:
+    if span % s and exact:
         pads = _tiling_pads(size, k, s)
         fix = (
             f"pad in {pads} would tile it"
             if pads
-            else f"no pad tiles it with stride {s}; use a stride that divides {span}"
+            else f"no pad tiles it with stride {s}; use a stride that divides {span}, or "
+            f"change {dname} or {kname} by one"
         )
         raise ValueError(
             f"stride {s} does not tile the padded input {axis}: "
@@ -133,7 +134,7 @@ def _axis_out(size: int, k: int, s: int, p: int, axis: str) -> int:
     return span // s + 1
 
 
-def conv_geometry(x_shape, HH, WW, stride=1, pad=0) -> ConvGeometry:
+def conv_geometry(x_shape, HH, WW, stride=1, pad=0, *, exact=True) -> ConvGeometry:
     """Validate a convolution's sizes and return its :class:`ConvGeometry`.
 
     Parameters
@@ -144,12 +145,17 @@ def conv_geometry(x_shape, HH, WW, stride=1, pad=0) -> ConvGeometry:
         Filter height and width.
     stride, pad : int or (int, int)
         Stride (>= 1) and zero padding (>= 0), one value or ``(h, w)``.
+    exact : bool
+        Require the stride to tile the padded input (every stage does).  With
+        ``exact=False`` the sizes are floored as in ``H_out`` and the last
+        rows/columns that no window reaches are simply not read; only the
+        figures of :mod:`cs_conv.viz` use this, to show why it is refused.
 
     Raises
     ------
     ValueError
         A size is not positive, the filter is larger than the padded input, or
-        the stride does not tile the padded input.
+        (with ``exact``) the stride does not tile the padded input.
     TypeError
         A size, stride or pad is not an integer.
     """
@@ -157,8 +163,8 @@ def conv_geometry(x_shape, HH, WW, stride=1, pad=0) -> ConvGeometry:
     HH, WW = as_int_pair((HH, WW), "filter size (HH, WW)", minimum=1)
     sh, sw = as_int_pair(stride, "stride", minimum=1)
     ph, pw = as_int_pair(pad, "pad", minimum=0)
-    H_out = _axis_out(H, HH, sh, ph, "height")
-    W_out = _axis_out(W, WW, sw, pw, "width")
+    H_out = _axis_out(H, HH, sh, ph, "height", exact)
+    W_out = _axis_out(W, WW, sw, pw, "width", exact)
     g = ConvGeometry(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)
     for what, shape in (
         ("cols", g.cols_shape),

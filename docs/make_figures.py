@@ -45,6 +45,8 @@ def main() -> None:
     expected, got = _mismatch_example()
     figures = {
         "im2col.png": plot_im2col((1, 2, 5, 8), 3, 2, stride=2, pad=1),
+        # the shape of the viz issue: stride 2 does not tile W + 2*pad - WW = 7
+        "im2col_untiled.png": plot_im2col((1, 2, 5, 7), 3, 2, stride=2, pad=1),
         "col2im_overlap.png": plot_col2im_overlap((1, 1, 5, 7), 3, 3, stride=2, pad=1),
         "mismatch.png": plot_mismatch(expected, got),
         "benchmark.png": plot_benchmark(
@@ -53,7 +55,7 @@ def main() -> None:
         ),
     }
     for name, fig in figures.items():
-        fig.savefig(OUT / name, dpi=110 if name == "im2col.png" else 90)
+        fig.savefig(OUT / name, dpi=110 if name.startswith("im2col") else 90)
         print(f"wrote {OUT / name}")
 
 

@@ -31,19 +31,24 @@ NO_WIDGETS = (
 def _draw(N, C, H, W, HH, WW, stride, pad, column):
     """One redraw: the figure, or ``None`` after printing why the shape is invalid."""
     try:
-        return plot_im2col((N, C, H, W), HH, WW, stride=stride, pad=pad, highlight=column)
+        fig = plot_im2col((N, C, H, W), HH, WW, stride=stride, pad=pad, highlight=column)
     except ValueError as exc:
         print(f"cannot draw this combination: {exc}")
         return None
+    if fig.cs_conv["tiling_error"]:
+        print(f"drawn, but every stage of cs_conv refuses it: {fig.cs_conv['tiling_error']}")
+    return fig
 
 
 def explore_im2col(**initial):
     """Sliders for ``N, C, H, W, HH, WW, stride, pad`` and the highlighted column.
 
     Every change redraws :func:`~cs_conv.viz.plot_im2col`.  A combination it
-    cannot draw (the stride does not tile the padded input, the filter is
-    larger than the padded input, the highlighted column does not exist, the
-    figure would be too large) shows the error's message instead of a figure.
+    cannot draw (the filter is larger than the padded input, the highlighted
+    column does not exist, the figure would be too large) shows the error's
+    message instead of a figure; a stride that does not tile the padded input
+    is drawn with its unread pixels marked, and the message every stage of
+    cs_conv gives for it is printed below.
 
     Parameters
     ----------

@@ -145,7 +145,7 @@ def im2col_metadata(x_shape, HH, WW, stride=1, pad=0, highlight=None) -> dict:
     >>> m["column"], m["highlight_pixels"]
     (3, [(0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 2, 1), (0, 0, 2, 2)])
     """
-    g = conv_geometry(x_shape, HH, WW, stride, pad)
+    g = conv_geometry(x_shape, HH, WW, stride, pad, exact=False)
     col, (n_h, i_h, j_h) = _parse_highlight(highlight, g)
     Hp, Wp = _padded(g)
     K = g.cols_shape[0]
@@ -181,6 +181,8 @@ def im2col_metadata(x_shape, HH, WW, stride=1, pad=0, highlight=None) -> dict:
     return {
         "kind": "im2col",
         "geometry": g,
+        "tiling_error": _tiling_error(g),
+        "unread_pixels": _unread(g),
         "column": col,
         "position": (n_h, i_h, j_h),
         "row_labels": row_labels,
@@ -190,6 +192,30 @@ def im2col_metadata(x_shape, HH, WW, stride=1, pad=0, highlight=None) -> dict:
         "highlight_pixels": pixels,
         "highlight_padding": padding,
     }
+
+
+def _tiling_error(g: ConvGeometry) -> str | None:
+    """The message every stage gives for this geometry, or None if it tiles."""
+    try:
+        conv_geometry(g.x_shape, g.HH, g.WW, g.stride, g.pad)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _unread(g: ConvGeometry) -> list[tuple[int, int, int, int]]:
+    """Padded cells ``(n, c, y_pad, x_pad)`` that no window reaches."""
+    Hp, Wp = _padded(g)
+    last_y = (g.H_out - 1) * g.sh + g.HH  # rows >= last_y are never read
+    last_x = (g.W_out - 1) * g.sw + g.WW
+    return [
+        (n, c, yp, xp)
+        for n in range(g.N)
+        for c in range(g.C)
+        for yp in range(Hp)
+        for xp in range(Wp)
+        if yp >= last_y or xp >= last_x
+    ]
 
 
 def _cell_size(g: ConvGeometry, fixed_w: float, fixed_h_parts, unit_h_parts) -> float:
@@ -226,9 +252,10 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
     HH, WW : int
         Filter height and width.
     stride, pad : int or (int, int)
-        Stride and zero padding, one value or ``(h, w)``; the stride must tile
-        the padded input (else :func:`~cs_conv.geometry.conv_geometry`'s
-        ``ValueError``, which names the fix).
+        Stride and zero padding, one value or ``(h, w)``.  A stride that does not
+        tile the padded input is drawn (the pixels no window reads get a dotted
+        X, and the figure quotes the error every stage of cs_conv gives for it),
+        because seeing the unread pixels is the best explanation of that error.
     highlight : int or (int, int, int), optional
         Column of cols to highlight, or the output position ``(n, i, j)``.
         Default: column 3 if cols has more than 3 columns, else column 0.
@@ -270,9 +297,10 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
     col_h = meta["column"]
     n_h, i_h, j_h = meta["position"]
     text = meta["cell_text"]
+    unread = set(meta["unread_pixels"])
 
     # ---- sizes (inches) -------------------------------------------------
-    title_h, foot_h = 0.95, 0.7
+    title_h, foot_h = (0.95 if meta["tiling_error"] is None else 1.35), 0.7
     panel_title = 0.32
     margin_l, gap_in_cols, gap_cols_out, margin_r = 0.55, 1.05, 0.75, 0.3
     cols_top, cols_bottom = 0.8, 0.35
@@ -331,6 +359,16 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
                         and j_h * g.sw <= xp < j_h * g.sw + g.WW
                     )
                     key = f"{n},{c},{yp},{xp}"
+                    if (n, c, yp, xp) in unread:
+                        ax.plot(
+                            [xp + 0.12, xp + 0.88, xp + 0.5, xp + 0.12, xp + 0.88],
+                            [yp + 0.12, yp + 0.88, yp + 0.5, yp + 0.88, yp + 0.12],
+                            color=_style.HIGHLIGHT_EDGE,
+                            lw=1.0,
+                            ls=":",
+                            zorder=4,
+                            gid=f"input-unread:{key}",
+                        )
                     if not inside:
                         cell(
                             ax,
@@ -564,6 +602,20 @@ def plot_im2col(x_shape, HH, WW, stride=1, pad=0, highlight=None):
         fontsize=9.5,
         color=_style.HIGHLIGHT_EDGE,
     )
+    if meta["tiling_error"] is not None:
+        fig.text(
+            0.5,
+            1 - 0.78 / fig_h,
+            "dotted X = never read by any window: the stride does not tile the padded input,"
+            " so every stage of cs_conv refuses this geometry:\n"
+            + meta["tiling_error"].split("; ", 1)[0]
+            + "; "
+            + meta["tiling_error"].split("; ", 1)[-1],
+            ha="center",
+            va="top",
+            fontsize=8.5,
+            color=_style.HIGHLIGHT_EDGE,
+        )
     foot = (
         f"{_label_legend(g)} (axis ticks are x_pad indices: y_pad = y + {g.ph}, "
         f"x_pad = x + {g.pw}); 'pad' / grey hatch = zero padding; "

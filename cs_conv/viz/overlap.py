@@ -31,7 +31,7 @@ def overlap_counts(x_shape, HH, WW, stride=1, pad=0) -> np.ndarray:
     array([[1, 2, 1],
            [1, 2, 1]])
     """
-    g = conv_geometry(x_shape, HH, WW, stride, pad)
+    g = conv_geometry(x_shape, HH, WW, stride, pad, exact=False)
     counts = np.zeros((g.H + 2 * g.ph, g.W + 2 * g.pw), dtype=int)
     for i in range(g.H_out):
         for j in range(g.W_out):
@@ -78,7 +78,7 @@ def plot_col2im_overlap(x_shape, HH, WW, stride=1, pad=0):
     >>> fig.cs_conv["counts_x"].tolist()
     [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]
     """
-    g = conv_geometry(x_shape, HH, WW, stride, pad)
+    g = conv_geometry(x_shape, HH, WW, stride, pad, exact=False)
     Hp, Wp = g.H + 2 * g.ph, g.W + 2 * g.pw
     if Hp * Wp > MAX_OVERLAP_CELLS:
         raise ValueError(

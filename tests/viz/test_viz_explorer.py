@@ -19,7 +19,7 @@ def test_without_ipywidgets_prints_a_message_and_returns_the_figure(monkeypatch,
     assert "needs ipywidgets" in capsys.readouterr().out
 
 
-def test_with_ipywidgets_sliders_redraw_and_invalid_shows_the_message(capsys):
+def test_with_ipywidgets_sliders_redraw_and_explain_invalid_combinations(capsys):
     widgets = pytest.importorskip("ipywidgets")
     w = explore_im2col(H=4, W=4, HH=2, WW=2, stride=1, pad=0, C=1, column=0)
     assert isinstance(w, widgets.interactive)
@@ -31,9 +31,12 @@ def test_with_ipywidgets_sliders_redraw_and_invalid_shows_the_message(capsys):
     assert w.result.cs_conv["geometry"].x_shape == (1, 1, 4, 6)
     capsys.readouterr()
     sliders["stride"].value = 2
-    sliders["W"].value = 5  # (5 - 2) = 3 is not a multiple of 2
+    sliders["W"].value = 5  # (5 - 2) = 3 is not a multiple of 2: drawn, and explained
+    assert "does not tile" in w.result.cs_conv["tiling_error"]
+    assert "every stage of cs_conv refuses it" in capsys.readouterr().out
+    sliders["HH"].value = 5  # a filter taller than the input cannot be drawn at all
     assert w.result is None
-    assert "does not tile" in capsys.readouterr().out
+    assert "larger than the padded input" in capsys.readouterr().out
 
 
 def test_unknown_slider_is_refused():

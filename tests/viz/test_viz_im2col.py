@@ -180,10 +180,28 @@ def test_bad_highlight_says_the_valid_range(highlight, error, message):
         plot_im2col((1, 2, 5, 8), 3, 2, stride=2, pad=1, highlight=highlight)
 
 
-def test_stride_that_does_not_tile_is_refused_with_the_fix():
-    # the issue's own example: (7 + 2*1 - 2) = 7 is not a multiple of 2
-    with pytest.raises(ValueError, match="does not tile"):
-        plot_im2col((1, 2, 5, 7), 3, 2, stride=2, pad=1)
+def test_stride_that_does_not_tile_is_drawn_with_the_unread_pixels_marked():
+    # the issue's own example: (7 + 2*1 - 2) = 7 is not a multiple of 2, so the
+    # last padded column (x_pad index 8) is read by no window
+    fig = plot_im2col((1, 2, 5, 7), 3, 2, stride=2, pad=1)
+    meta = fig.cs_conv
+    assert "stride 2 does not tile the padded input width" in meta["tiling_error"]
+    assert (meta["geometry"].H_out, meta["geometry"].W_out) == (3, 4)
+    want_unread = {(0, c, y, 8) for c in range(2) for y in range(7)}
+    assert set(meta["unread_pixels"]) == want_unread
+    assert gid_tuples(artists_with_gid(fig, "input-unread:"), "input-unread:") == want_unread
+    # column 3 = output (0, 0, 3): straight from the layout formula
+    (_, pixels, padding) = _expected_column((1, 2, 5, 7), 3, 2, 2, 1, 3)
+    assert {(n, c, y - 1, x - 1) for n, c, y, x in pixels} == set(meta["highlight_pixels"])
+    assert padding == set(meta["highlight_padding"])
+    assert any("refuses this geometry" in t.get_text() for t in fig.texts)
+
+
+def test_a_tiling_geometry_marks_nothing_unread():
+    fig = plot_im2col((1, 2, 5, 8), 3, 2, stride=2, pad=1)
+    assert fig.cs_conv["tiling_error"] is None
+    assert fig.cs_conv["unread_pixels"] == []
+    assert artists_with_gid(fig, "input-unread:") == {}
 
 
 def test_too_large_is_refused_with_a_drawable_suggestion():
