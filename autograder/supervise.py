@@ -66,6 +66,10 @@ class RawResult:
 
 
 def _copy_submission(src: str, dst: Path) -> None:
+    if os.path.isfile(src):  # flat layout: the notebook alone
+        dst.mkdir()
+        shutil.copy(src, dst / os.path.basename(src))
+        return
     total = 0
 
     def ignore(folder, names):

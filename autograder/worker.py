@@ -127,7 +127,10 @@ def classify(exc):
 
 
 def fingerprint(prefixes=("numpy", "builtins", "cs_conv")):
-    """``{"module.attr": id(value)}`` of the modules a cheat could patch."""
+    """``{"module|attr": id(value)}`` of the modules a cheat could patch
+    (submodule attributes excluded: importing one is not a patch)."""
+    import types
+
     out = {}
     for name, mod in sorted(sys.modules.items()):
         if mod is None or not any(name == p or name.startswith(p + ".") for p in prefixes):
@@ -139,19 +142,29 @@ def fingerprint(prefixes=("numpy", "builtins", "cs_conv")):
         except TypeError:
             continue
         for attr, value in items:
-            if attr.startswith("__") or (name == "builtins" and attr in ("_", "__")):
+            if attr.startswith("__") or isinstance(value, types.ModuleType):
                 continue
-            out[f"{name}.{attr}"] = id(value)
+            if name == "builtins" and attr in ("_", "__", "___"):
+                continue
+            out[f"{name}|{attr}"] = id(value)
     return out
 
 
 def diff_fingerprint(before, after, limit=20):
+    """Changed, added (to a module that was already there) and removed attributes."""
+    modules = {k.split("|")[0] for k in before}
     changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
     added = sorted(
-        k for k in after.keys() - before.keys() if k.split(".")[0] in ("numpy", "builtins")
+        k
+        for k in after.keys() - before.keys()
+        if k.split("|")[0] in modules and not k.split("|")[1].startswith("_")
     )
     removed = sorted(before.keys() - after.keys())
-    return {"changed": changed[:limit], "added": added[:limit], "removed": removed[:limit]}
+
+    def show(keys):
+        return [k.replace("|", ".") for k in keys[:limit]]
+
+    return {"changed": show(changed), "added": show(added), "removed": show(removed)}
 
 
 def function_origin(f):

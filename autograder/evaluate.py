@@ -1,0 +1,202 @@
+"""Step: decide every test's status and points, on the trusted side.
+
+Inputs: the raw result of one notebook (:class:`autograder.supervise.RawResult`,
+untrusted data), the source notebook's tests, the student's cells and what
+happened to the graded test cells.  Only the returned arrays count: they go
+through :meth:`Outcome.from_payload` and the checker's ``evaluate`` against the
+reference, here.
+
+Statuses (one per test, never shared between tests):
+
+=================  ========================================================
+``pass``           every case matches the reference: full points
+``fail``           wrong numbers, shapes or dtype; ``mistakes`` names them
+                   (``not-implemented`` for a stub)
+``error``          every failing case raised (the message is shown)
+``timeout``        the test or the cell defining its function ran too long
+``crash``          the process died (segfault, ``os._exit``...)
+``oom``            ``MemoryError`` or the memory limit
+``compile-error``  the ``%%cython`` cell that defines the function did not compile
+``missing``        the test cell was deleted: reinstated from the source and
+                   graded (points as earned), and flagged
+``tampered``       the answer uses a reference implementation (see
+                   :mod:`autograder.policy`): no points
+=================  ========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import policy
+from .notebook import defined_functions
+
+__all__ = ["STATUSES", "TestResult", "evaluate_notebook"]
+
+STATUSES = (
+    "pass",
+    "fail",
+    "error",
+    "timeout",
+    "crash",
+    "oom",
+    "compile-error",
+    "missing",
+    "tampered",
+)
+_CELL_FAILURES = ("compile-error", "crash", "timeout", "oom", "error")
+
+
+@dataclass
+class TestResult:
+    student: str
+    assignment: str
+    notebook: str
+    test_id: str
+    status: str
+    points: float
+    max_points: float
+    mistakes: list = field(default_factory=list)
+    message: str = ""  # for the student: diagnosis, smallest failing case, fix
+    fixes: dict = field(default_factory=dict)  # mistake code -> fix hint
+    cases: list = field(default_factory=list)  # [{"description", "passed"}]
+    flags: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def _fix_hints(codes):
+    try:
+        from cs_conv.check.catalogue import CATALOGUE
+    except ImportError:  # pragma: no cover
+        return {}
+    out = {}
+    for code in codes:
+        entry = CATALOGUE.get(code) if isinstance(CATALOGUE, dict) else None
+        if entry is not None:
+            out[code] = entry.fix
+    return out
+
+
+def _defining_cells(cells, name):
+    return [c["index"] for c in cells if name in defined_functions(c["source"])]
+
+
+def _undefined_status(raw, cells, spec):
+    """Why a function was not defined: the status of the cell that should define it."""
+    for name in spec.functions.values():
+        for i in reversed(_defining_cells(cells, name)):
+            cell = raw.cells.get(i) or raw.cells.get(str(i))
+            if cell and cell.get("status") in _CELL_FAILURES:
+                msg = f"`{name}` is defined in cell {i}, which failed: {cell.get('error') or ''}"
+                return cell["status"], msg.strip()
+    names = ", ".join(f"`{n}`" for n in spec.functions.values())
+    return "error", f"{names} is not defined: did you rename or delete the function?"
+
+
+def _judge(spec, payload):
+    """``(status, result dict)`` from the arrays alone."""
+    from cs_conv.check import CHECKERS
+    from cs_conv.check.outcome import Outcome
+
+    checker = CHECKERS[spec.checker]
+    cases = checker.make_cases(spec.key, stage=spec.stage)
+    outcomes = [Outcome.from_payload(p) for p in payload]
+    result = checker.evaluate(cases, outcomes, stage=spec.stage)
+    info = {
+        "mistakes": list(result.mistakes),
+        "message": str(result.message),
+        "cases": [{"description": c.description, "passed": bool(c.passed)} for c in result.cases],
+    }
+    if result.passed:
+        return "pass", info
+    if "not-implemented" in result.mistakes:
+        return "fail", info
+    by_index = {o.index: o for o in outcomes}
+    failing = [by_index.get(c.index) for c in result.cases if not c.passed and c.index >= 0]
+    failing = [o for o in failing if o is not None]
+    if failing and all(o.status == "error" for o in failing):
+        if all(o.error_type == "MemoryError" for o in failing):
+            return "oom", info
+        first = failing[0]
+        info["message"] = f"{first.error_type}: {first.error_message}\n\n" + info["message"]
+        return "error", info
+    return "fail", info
+
+
+def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, list]:
+    """``(test results, notebook integrity flags)`` for one student notebook."""
+    import cs_conv
+
+    package_dir = str(Path(cs_conv.__file__).resolve().parent)
+    flags = []
+    answers = [c for c in cells if c["source"].strip() not in release_sources]
+    refs = sorted({r for c in answers for r in policy.forbidden_references(c["source"])})
+    if refs:
+        flags.append("uses reference code: " + ", ".join(refs))
+    patched = raw.patched or {}
+    for kind in ("changed", "added", "removed"):
+        names = patched.get(kind) or []
+        if names:
+            flags.append(f"patched ({kind}): " + ", ".join(map(str, names[:8])))
+    if raw.fatal:
+        flags.append("worker problem: " + raw.fatal.splitlines()[0][:200])
+    for gid, state in sorted(found.items()):
+        if state != "present":
+            flags.append(f"test cell {gid} {state}")
+
+    results = []
+    for spec in tests:
+        raw_t = raw.tests.get(spec.grade_id) or {
+            "status": "error",
+            "error": "the test did not run",
+        }
+        r = TestResult(
+            raw.student,
+            raw.assignment,
+            raw.notebook,
+            spec.grade_id,
+            "error",
+            0.0,
+            spec.points,
+            seconds=float(raw_t.get("seconds") or 0.0),
+        )
+        test_flags = []
+        origins = raw_t.get("origins") or {}
+        if any(policy.origin_is_reference(o, package_dir) for o in origins.values()):
+            test_flags.append("function comes from the reference package")
+        status = raw_t.get("status")
+        if status == "ok":
+            try:
+                r.status, info = _judge(spec, raw_t.get("payload") or [])
+                r.mistakes, r.message, r.cases = info["mistakes"], info["message"], info["cases"]
+            except Exception as exc:  # a forged payload must never stop the grader
+                r.status, r.message = "error", f"could not evaluate: {type(exc).__name__}: {exc}"
+        elif status == "undefined":
+            r.status, r.message = _undefined_status(raw, cells, spec)
+        elif status in ("timeout", "crash", "oom", "error"):
+            r.status = status
+            r.message = str(raw_t.get("error") or status)
+        else:
+            r.status, r.message = "error", f"unexpected worker status {status!r}"
+        if r.status == "pass":
+            r.points = spec.points
+        if refs or test_flags:
+            r.flags = test_flags + (["uses reference code: " + ", ".join(refs)] if refs else [])
+            r.status, r.points = "tampered", 0.0
+            r.message = (
+                "This answer uses the course's reference implementation or a library that "
+                "does the work (" + "; ".join(r.flags) + "), which the course policy forbids. "
+                "No points; an instructor will review it."
+            )
+        elif found.get(spec.grade_id) == "missing":
+            r.flags.append(f"test cell deleted: reinstated and graded ({r.status})")
+            r.status = "missing"
+        elif found.get(spec.grade_id) == "edited":
+            r.flags.append("test cell edited: the original was used")
+        r.fixes = _fix_hints(r.mistakes)
+        results.append(r)
+    return results, flags

@@ -1,0 +1,162 @@
+"""Step: read notebooks — the graded tests of a source notebook, the cells of a
+student's notebook to run, and which functions each cell defines.
+
+The grader always uses the *source* notebook's graded test cells (matched by
+nbgrader ``grade_id``): a student who deletes or edits one earns nothing by it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+
+__all__ = [
+    "TestSpec",
+    "cell_sources",
+    "defined_functions",
+    "file_hash",
+    "graded_tests",
+    "read",
+    "student_cells",
+    "to_python",
+]
+
+# a def or cpdef in a %%cython cell (cdef functions are not visible from Python)
+_CYTHON_DEF = re.compile(r"^\s*c?p?def\s+(?:[\w\[\]\.,: ]+\s+)?(\w+)\s*\(", re.M)
+_CYTHON_CDEF_ONLY = re.compile(r"^\s*cdef\s", re.M)
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One graded test cell of a source notebook."""
+
+    grade_id: str
+    points: float
+    checker: str
+    functions: dict  # checker argument -> name the notebook defines
+    key: str
+    stage: str | None = None
+    source_hash: str = ""  # of the cell's visible part, to notice an edited copy
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def read(path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_hash(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def graded_tests(nb) -> list[TestSpec]:
+    """The autograded test cells that carry ``cs_conv`` metadata, in order."""
+    tests = []
+    for cell in nb.cells:
+        grader = cell.metadata.get("nbgrader", {})
+        meta = cell.metadata.get("cs_conv")
+        if cell.cell_type != "code" or not grader.get("grade") or grader.get("solution"):
+            continue
+        if not meta:
+            raise ValueError(
+                f"graded cell {grader.get('grade_id')!r} has no cs_conv metadata "
+                "(see docs/CONTRACTS.md)"
+            )
+        tests.append(
+            TestSpec(
+                grade_id=str(grader["grade_id"]),
+                points=float(grader.get("points", 0)),
+                checker=str(meta["checker"]),
+                functions={str(k): str(v) for k, v in meta["functions"].items()},
+                key=str(meta["key"]),
+                stage=meta.get("stage"),
+                source_hash=_visible_part(cell.source),
+            )
+        )
+    return tests
+
+
+def cell_sources(nb) -> set[str]:
+    """The code cells' sources, stripped (to tell instructor code from answers)."""
+    return {c.source.strip() for c in nb.cells if c.cell_type == "code"}
+
+
+def student_cells(nb, tests) -> tuple[list[dict], dict]:
+    """The code cells to run and what happened to the graded test cells.
+
+    Returns ``(cells, found)``: ``cells`` is ``[{"index", "source"}]`` — every
+    code cell except graded test cells (the source's ids, and any cell the
+    student marked as graded) — and ``found`` maps each test's grade_id to
+    ``"present"``, ``"edited"`` or ``"missing"``.
+    """
+    ids = {t.grade_id: t for t in tests}
+    found = dict.fromkeys(ids, "missing")
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        grader = cell.metadata.get("nbgrader", {})
+        gid = grader.get("grade_id")
+        if gid in ids:
+            # the released copy has its hidden tests stripped; compare the visible part
+            same = _visible_part(cell.source) == ids[gid].source_hash
+            found[gid] = "present" if same else "edited"
+            continue
+        if grader.get("grade") and not grader.get("solution"):
+            continue  # a graded cell the source does not know: never run
+        cells.append({"index": i, "source": cell.source})
+    return cells, found
+
+
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+def _visible_part(source: str) -> str:
+    return _hash(_HIDDEN.sub("", source).strip())
+
+
+def to_python(source: str) -> str:
+    """The Python that IPython would run (magics become calls); ``""`` if unparsable."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return ""
+
+
+def defined_functions(source: str) -> set[str]:
+    """Names a cell defines at top level (``def``, ``class``, assignments),
+    or the ``def``/``cpdef`` functions of a ``%%cython`` cell."""
+    text = source.lstrip()
+    if text.startswith("%%cython"):
+        body = text.split("\n", 1)[1] if "\n" in text else ""
+        return set(_CYTHON_DEF.findall(body))
+    if text.startswith("%%"):
+        return set()
+    try:
+        tree = ast.parse(to_python(source))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    names.add(t.id)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            for a in node.names:
+                names.add((a.asname or a.name).split(".")[0])
+    return names

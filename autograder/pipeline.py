@@ -1,0 +1,266 @@
+"""The grading pipeline: an ordered list of small steps, each in its own module.
+
+1. :mod:`~autograder.notebook`  read the source notebooks and their graded tests
+2. :mod:`~autograder.release`   their student versions (to tell instructor cells
+                                from the student's own)
+3. :mod:`~autograder.discover`  find the submissions
+4. jobs (here)                  the cells to run, the tests with their cases,
+                                a hash of everything that decides the grade
+5. :mod:`~autograder.executor`  run every job on the pool ...
+6. :mod:`~autograder.supervise` ... each in a sandboxed worker
+                                (:mod:`~autograder.sandbox`, :mod:`~autograder.worker`)
+7. :mod:`~autograder.evaluate`  decide statuses and points from the arrays, in this process
+8. :mod:`~autograder.store`     write each notebook's grades at once (single writer)
+9. exports, :mod:`~autograder.feedback`, :mod:`~autograder.report`
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import notebook as nbmod
+from .discover import find_submissions
+from .evaluate import evaluate_notebook
+from .executor import LocalPoolExecutor, SerialExecutor
+from .progress import Progress
+from .release import source_notebooks, student_version
+from .sandbox import Limits, detect_kind
+from .store import GradeStore
+from .supervise import Job, RawResult, run_job
+
+__all__ = ["GRADER_VERSION", "Course", "GradeRun", "grade", "load_course"]
+
+GRADER_VERSION = "1"
+
+
+@dataclass
+class Course:
+    source_dir: Path
+    assignment: str
+    tests: dict  # notebook stem -> [TestSpec]
+    release_sources: dict  # notebook stem -> set of instructor code cell sources
+    source_hash: dict  # notebook stem -> hash of its graded tests
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for ts in self.tests.values() for t in ts)
+
+    def test_order(self) -> dict:
+        return {nb: {t.grade_id: i for i, t in enumerate(ts)} for nb, ts in self.tests.items()}
+
+
+def default_source_dir() -> Path:
+    here = Path.cwd() / "notebooks"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
+    source_dir = Path(source_dir or default_source_dir())
+    paths = source_notebooks(source_dir)
+    if not paths:
+        raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
+    tests, release_sources, hashes = {}, {}, {}
+    for p in paths:
+        nb = nbmod.read(p)
+        tests[p.stem] = nbmod.graded_tests(nb)
+        release_sources[p.stem] = nbmod.cell_sources(nb) | nbmod.cell_sources(student_version(nb))
+        blob = json.dumps([t.to_dict() for t in tests[p.stem]], sort_keys=True)
+        hashes[p.stem] = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return Course(source_dir, assignment, tests, release_sources, hashes)
+
+
+@dataclass
+class GradeRun:
+    out: Path
+    sandbox: str
+    limits: Limits
+    graded: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: list = field(default_factory=list)
+
+
+def _cases(spec):
+    from cs_conv.check import CHECKERS
+
+    checker = CHECKERS[spec.checker]
+    return [c.to_dict() for c in checker.make_cases(spec.key, stage=spec.stage)]
+
+
+def make_job(sub, course: Course, limits: Limits, sandbox: str):
+    """``(job, cells, found)`` for one submission; ``job`` is plain data."""
+    tests = course.tests[sub.notebook]
+    nb = nbmod.read(sub.path)
+    cells, found = nbmod.student_cells(nb, tests)
+    job_tests = []
+    for t in tests:
+        d = t.to_dict()
+        d["cases"] = _cases(t)
+        job_tests.append(d)
+    h = hashlib.sha256()
+    h.update(Path(sub.path).read_bytes())
+    h.update(course.source_hash[sub.notebook].encode())
+    h.update(json.dumps(limits.to_dict(), sort_keys=True).encode())
+    h.update(GRADER_VERSION.encode())
+    job = Job(
+        student=sub.student,
+        assignment=sub.assignment,
+        notebook=sub.notebook,
+        sub_dir=sub.folder,
+        cells=cells,
+        tests=job_tests,
+        limits=limits.to_dict(),
+        sandbox=sandbox,
+        submission_hash=h.hexdigest(),
+    )
+    return job, cells, found
+
+
+def grade(
+    submissions,
+    out,
+    *,
+    source_dir=None,
+    assignment: str = "cs_conv",
+    workers: int | None = None,
+    limits: Limits | None = None,
+    force: bool = False,
+    sandbox: str = "auto",
+    executor=None,
+    progress: bool | None = None,
+    write_reports: bool = True,
+) -> GradeRun:
+    """Grade every submission into ``out``; return what was done."""
+    t0 = time.monotonic()
+    limits = limits or Limits()
+    course = load_course(source_dir, assignment)
+    kind = detect_kind(sandbox)
+    store = GradeStore(out)
+    run = GradeRun(Path(out), kind, limits)
+    source_ids = {name: [t.grade_id for t in ts] for name, ts in course.tests.items()}
+    subs = find_submissions(submissions, assignment, source_ids)
+    with store:
+        todo = {}
+        for sub in subs:
+            try:
+                job, cells, found = make_job(sub, course, limits, kind)
+            except Exception as exc:  # an unreadable notebook: every test errors
+                run.errors.append(f"{sub.student}/{sub.notebook}: {type(exc).__name__}: {exc}")
+                job, cells, found = None, [], {}
+            if (
+                job is not None
+                and not force
+                and store.done(sub.student, sub.assignment, sub.notebook, job.submission_hash)
+            ):
+                run.skipped += 1
+                continue
+            todo[(sub.student, sub.assignment, sub.notebook)] = (sub, job, cells, found)
+        if executor is None:
+            executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers)
+        bar = Progress(len(todo), "grading", enabled=progress)
+        jobs = [v[1] for v in todo.values() if v[1] is not None]
+        for sub, job, _, _ in todo.values():
+            if job is None:
+                raw = RawResult(sub.student, sub.assignment, sub.notebook, kind)
+                raw.fatal = "the notebook could not be read"
+                _store_one(store, course, sub, raw, [], {}, "", run)
+                bar.update(f"{sub.student} (unreadable)")
+        try:
+            for job, raw in executor.map_unordered(run_job, jobs):
+                sub, _, cells, found = todo[(job.student, job.assignment, job.notebook)]
+                if isinstance(raw, BaseException):
+                    exc = raw
+                    run.errors.append(f"{job.student}/{job.notebook}: {exc!r}")
+                    raw = RawResult(job.student, job.assignment, job.notebook, kind)
+                    raw.fatal = f"grader error: {type(exc).__name__}: {exc}"
+                _store_one(store, course, sub, raw, cells, found, job.submission_hash, run)
+                bar.update(f"{job.student}/{job.notebook}")
+        finally:
+            bar.close()
+            run.seconds = round(time.monotonic() - t0, 3)
+        if write_reports:
+            finish(store, course, run)
+    return run
+
+
+def _store_one(store, course, sub, raw, cells, found, submission_hash, run):
+    tests = course.tests[sub.notebook]
+    results, flags = evaluate_notebook(
+        raw, tests, cells, found, course.release_sources[sub.notebook]
+    )
+    store.write(
+        {
+            "student": sub.student,
+            "assignment": sub.assignment,
+            "notebook": sub.notebook,
+            "submission_hash": submission_hash,
+            "timestamp": sub.timestamp,
+            "sandbox": raw.sandbox,
+            "wall_seconds": raw.wall_seconds,
+            "restarts": raw.restarts,
+            "flags": flags,
+            "cells": {str(k): _cell_summary(v) for k, v in sorted(raw.cells.items())},
+            "tests": [r.to_dict() for r in results],
+            "score": sum(r.points for r in results),
+            "max_score": sum(t.points for t in tests),
+        }
+    )
+    run.graded += 1
+
+
+def _cell_summary(c):
+    return {k: c.get(k) for k in ("status", "error", "seconds") if k in c}
+
+
+def finish(store: GradeStore, course: Course, run: GradeRun) -> dict:
+    """Exports, results.json, feedback and the class report from the store."""
+    from .feedback import write_feedback
+    from .report import write_report
+
+    paths = store.export(course.test_order(), {course.assignment: course.max_score})
+    records = store.records()
+    summary = {
+        "grader_version": GRADER_VERSION,
+        "sandbox": run.sandbox,
+        "sandbox_note": SANDBOX_NOTES.get(run.sandbox, ""),
+        "limits": run.limits.to_dict(),
+        "assignment": course.assignment,
+        "max_score": course.max_score,
+        "graded_this_run": run.graded,
+        "skipped_this_run": run.skipped,
+        "seconds_this_run": run.seconds,
+        "errors": run.errors,
+        "notebooks": records,
+    }
+    results = store.out / "results.json"
+    results.write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
+    paths["results"] = results
+    paths["feedback"] = write_feedback(records, store.out / "feedback")
+    paths["report"] = write_report(records, summary, store.out / "report.html")
+    return paths
+
+
+SANDBOX_NOTES = {
+    "bwrap": "bubblewrap: private mount, PID, network, IPC namespaces; only the submission, "
+    "the Python install and cs_conv visible; rlimits; unprivileged uid per slot",
+    "plain": "plain processes (bubblewrap unavailable): rlimits and process groups only; "
+    "no filesystem or network isolation",
+}
+
+
+def summary_line(run: GradeRun, store_out) -> str:
+    return (
+        f"graded {run.graded} notebook(s), skipped {run.skipped} already graded, "
+        f"in {run.seconds:.1f} s ({run.sandbox} sandbox) -> {store_out}"
+    )
+
+
+def eprint(*a):
+    print(*a, file=sys.stderr)

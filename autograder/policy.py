@@ -1,0 +1,111 @@
+"""Step: the course's integrity policy, checked on the trusted side.
+
+**Policy.** An answer may use numpy, the standard library and, for testing
+only, ``cs_conv.check``, ``cs_conv.gradcheck`` and ``cs_conv.viz``.  It must
+not call the course's reference implementations (the rest of ``cs_conv``:
+``naive``, ``im2col_loops``, ``im2col_fancy``, ``im2col_cython``, ``layers``,
+``pad_input``, ``conv_output_shape``...) nor a library that convolves for it
+(``scipy.signal``, ``scipy.ndimage``, ``torch``, ``tensorflow``, ``jax``,
+``skimage``).  Instructor cells (a code cell identical to one of the released
+notebook) are exempt: they use the references on purpose, e.g. in the
+"pitfall" demonstrations.
+
+Checked here, on the trusted side:
+
+* an AST scan of every student-written code cell (magics translated by IPython;
+  ``%%cython`` cells by a regular expression) for imports of, attribute
+  chains on, or strings naming a forbidden module — a test whose student
+  function would use one is ``tampered``;
+* a student function whose ``__module__`` or code file is the reference
+  package, as the worker reports it (best effort: the worker is untrusted);
+* patches of ``numpy``, ``builtins`` or ``cs_conv`` seen by the worker's
+  before/after fingerprint: reported as integrity flags (they cannot change
+  a grade, which is decided from the returned arrays).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .notebook import to_python
+
+__all__ = ["ALLOWED", "FORBIDDEN", "forbidden_references", "origin_is_reference"]
+
+FORBIDDEN = ("cs_conv", "scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "skimage")
+ALLOWED = ("cs_conv.check", "cs_conv.gradcheck", "cs_conv.viz")
+# attributes of the cs_conv package an answer may touch
+ALLOWED_ATTRS = ("check", "gradcheck", "viz", "__version__")
+
+
+def _forbidden(module: str) -> bool:
+    if any(module == a or module.startswith(a + ".") for a in ALLOWED):
+        return False
+    return any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
+
+
+def _dotted(node) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def forbidden_references(source: str) -> list[str]:
+    """Forbidden modules a student cell refers to (sorted, unique)."""
+    text = source.lstrip()
+    if text.startswith("%%"):
+        found = re.findall(r"\b(cs_conv(?:\.\w+)?|scipy\.\w+|torch|tensorflow|jax|skimage)\b", text)
+        return sorted({m for m in found if _forbidden(m)})
+    try:
+        tree = ast.parse(to_python(source) or source)
+    except SyntaxError:
+        return []
+    hits = set()
+    aliases = {}  # local name -> module it stands for
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if _forbidden(a.name) and not (a.name == "cs_conv" and a.asname is None):
+                    hits.add(a.name)
+                aliases[a.asname or a.name.split(".")[0]] = (
+                    a.name if a.asname else a.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                if _forbidden(node.module) and _forbidden(full):
+                    hits.add(full if node.module == "cs_conv" else node.module)
+                aliases[a.asname or a.name] = full
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for m in re.findall(r"\b(cs_conv\.\w+|scipy\.\w+|torch|jax)\b", node.value):
+                if _forbidden(m):
+                    hits.add(m)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            if not dotted:
+                continue
+            head, _, rest = dotted.partition(".")
+            full = aliases.get(head, head) + ("." + rest if rest else "")
+            if full.startswith("cs_conv.") and full.split(".")[1] not in ALLOWED_ATTRS:
+                hits.add(".".join(full.split(".")[:2]))
+            elif _forbidden(full) and not full.startswith("cs_conv"):
+                hits.add(full)
+    return sorted(hits)
+
+
+def origin_is_reference(origin, package_dir: str) -> bool:
+    """Does a worker-reported function origin point into the reference package?"""
+    if not isinstance(origin, dict):
+        return False
+    module = str(origin.get("module") or "")
+    file = str(origin.get("file") or "")
+    allowed = any(module == a or module.startswith(a + ".") for a in ALLOWED)
+    return (module.startswith("cs_conv") and not allowed) or (
+        bool(package_dir) and file.startswith(package_dir) and "/check/" not in file
+    )
