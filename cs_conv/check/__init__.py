@@ -23,8 +23,11 @@ from .cases import Case, Spec, make_cases
 from .catalogue import CATALOGUE, Mistake, markdown_table
 from .checker import Checker
 from .im2col_checks import Col2imChecker, Im2colChecker, IndicesChecker
+from .layer_checks import LayerBackwardChecker, LayerForwardChecker
+from .naive_checks import BackwardChecker, ForwardChecker
 from .outcome import Outcome
 from .result import CaseReport, CheckResult, assert_ok
+from .shape_checks import OutputShapeChecker, PadChecker
 
 __all__ = [
     "CATALOGUE",
@@ -38,8 +41,14 @@ __all__ = [
     "Spec",
     "assert_ok",
     "check_col2im",
+    "check_conv_backward",
+    "check_conv_forward",
+    "check_conv_output_shape",
     "check_im2col",
     "check_im2col_indices",
+    "check_layer_backward",
+    "check_layer_forward",
+    "check_pad_input",
     "make_cases",
     "markdown_table",
 ]
@@ -47,9 +56,15 @@ __all__ = [
 CHECKERS: dict[str, Checker] = {
     c.name: c
     for c in (
+        OutputShapeChecker(),
+        PadChecker(),
+        ForwardChecker(),
+        BackwardChecker(),
         Im2colChecker(),
         Col2imChecker(),
         IndicesChecker(),
+        LayerForwardChecker(),
+        LayerBackwardChecker(),
     )
 }
 """Every checker by name."""
@@ -76,4 +91,64 @@ def check_im2col_indices(im2col_indices, *, key="visible", shrink=True) -> Check
     """Check a student's ``im2col_indices(x_shape, HH, WW, stride, pad) -> (k, i, j)``."""
     return CHECKERS["im2col_indices"].check(
         {"im2col_indices": im2col_indices}, key=key, shrink=shrink
+    )
+
+
+def check_conv_output_shape(conv_output_shape, *, key="visible", shrink=True) -> CheckResult:
+    """Check ``conv_output_shape(x_shape, w_shape, stride, pad) -> (N, F, H_out, W_out)``.
+
+    Examples
+    --------
+    >>> from cs_conv import conv_output_shape
+    >>> r = check_conv_output_shape(conv_output_shape)
+    >>> r.passed, r.score, len(r.cases)
+    (True, 1.0, 12)
+    """
+    return CHECKERS["conv_output_shape"].check(
+        {"conv_output_shape": conv_output_shape}, key=key, shrink=shrink
+    )
+
+
+def check_pad_input(pad_input, *, key="visible", shrink=True) -> CheckResult:
+    """Check ``pad_input(x, pad) -> x_pad`` (zero padding of H and W only)."""
+    return CHECKERS["pad_input"].check({"pad_input": pad_input}, key=key, shrink=shrink)
+
+
+def check_conv_forward(conv_forward, *, key="visible", shrink=True) -> CheckResult:
+    """Check the naive ``conv_forward(x, w, b, conv_param) -> (out, cache)``."""
+    return CHECKERS["conv_forward"].check({"conv_forward": conv_forward}, key=key, shrink=shrink)
+
+
+def check_conv_backward(
+    conv_backward, conv_forward=None, *, key="visible", shrink=True
+) -> CheckResult:
+    """Check the naive ``conv_backward(dout, cache) -> (dx, dw, db)``.
+
+    With ``conv_forward`` given, its cache is passed to ``conv_backward``;
+    without, the cache is the reference ``(x, w, b, conv_param)``.
+    """
+    return CHECKERS["conv_backward"].check(
+        {"conv_backward": conv_backward, "conv_forward": conv_forward}, key=key, shrink=shrink
+    )
+
+
+def check_layer_forward(conv_forward, *, stage="loops", key="visible", shrink=True) -> CheckResult:
+    """Check an im2col + GEMM ``conv_forward(x, w, b, conv_param) -> (out, cache)``."""
+    return CHECKERS["layer_forward"].check(
+        {"conv_forward": conv_forward}, key=key, stage=stage, shrink=shrink
+    )
+
+
+def check_layer_backward(
+    conv_backward, conv_forward, *, stage="loops", key="visible", shrink=True
+) -> CheckResult:
+    """Check an im2col + GEMM ``conv_backward(dout, cache)``.
+
+    The cache passed to ``conv_backward`` is the one the student's ``conv_forward`` returns.
+    """
+    return CHECKERS["layer_backward"].check(
+        {"conv_backward": conv_backward, "conv_forward": conv_forward},
+        key=key,
+        stage=stage,
+        shrink=shrink,
     )

@@ -70,7 +70,8 @@ _ENTRIES = (
     Mistake(
         "filter-hw-swapped",
         "The filter height HH is used where the width WW belongs, or the reverse.",
-        "Right on square filters only.",
+        "Sizes swapped: right on square filters only. Taps flattened in (c, dj, di) order "
+        "(a transposed window): wrong on every filter larger than 1x1.",
         "Windows span rows `top : top + HH` and columns `left : left + WW`; H_out uses "
         "HH and W_out uses WW; taps are ordered (c, di, dj) with dj fastest.",
     ),

@@ -98,7 +98,7 @@ class Record:
 
     def mutation(self, v: Variant):
         """The outputs mistake ``v`` would have given on this case (memoised), or None."""
-        key = id(v)
+        key = (v.code, v.evidence)
         if key not in self._mut:
             try:
                 with warnings.catch_warnings():

@@ -68,6 +68,20 @@ def _contradicted(checker, v, records) -> bool:
     return False
 
 
+def _consistent(checker, v, records) -> bool:
+    """The student matches ``v`` on every failing case where ``v`` changes the answer."""
+    for rec in records:
+        if not rec.value_failing or v in rec.hits:
+            continue
+        m = rec.mutation(v)
+        if m is None:
+            continue
+        m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
+        if active(m, rec.expected, rec.case.spec.dtype, checker.exact):
+            return False
+    return True
+
+
 def _smallest(records):
     return min(records, key=lambda r: (r.case.spec.size, r.case.index)) if records else None
 
@@ -101,10 +115,10 @@ def diagnose(checker, records, stage) -> Diagnosis:
         r.hits = variant_hits(checker, r, variants)
         if len({v.code for v in r.hits}) == 1:
             for v in r.hits:
-                evidence.setdefault(id(v), (v, []))[1].append(r)
+                evidence.setdefault((v.code, v.evidence), (v, []))[1].append(r)
     named: dict[str, list] = {}
     for v, recs in evidence.values():
-        if not _contradicted(checker, v, records):
+        if not _contradicted(checker, v, records) and _consistent(checker, v, records):
             named.setdefault(v.code, []).append((v, recs))
     for code, pairs in named.items():
         v, recs = pairs[0]
@@ -164,7 +178,7 @@ def diagnose(checker, records, stage) -> Diagnosis:
         found["wrong-shape"] = "; ".join(parts) + "."
 
     if "ignores-input" in found:  # a function that ignores its input explains the rest
-        for code in ("wrong-shape", "numerically-loose"):
+        for code in ("wrong-shape", "numerically-loose", "dtype-changed"):
             found.pop(code, None)
     d.codes = [c for c in CATALOGUE if c in found]
     d.evidence = found

@@ -62,8 +62,7 @@ def _im2col_variants() -> list[Variant]:
         Variant(
             "filter-hw-swapped",
             "Each of your columns lists the window's taps in (c, dj, di) order instead of "
-            "(c, di, dj): HH and WW are exchanged when a window is flattened; square filters "
-            "hide it.",
+            "(c, di, dj): the window was transposed, or HH and WW exchanged, before flattening.",
             lambda c: _cols(c.ref_win, "taps-ji"),
         ),
         Variant(
@@ -182,8 +181,8 @@ def _col2im_variants() -> list[Variant]:
         ),
         Variant(
             "filter-hw-swapped",
-            "Your col2im reads each column's taps in (c, dj, di) order: HH and WW are "
-            "exchanged; square filters hide it.",
+            "Your col2im reads each column's taps in (c, dj, di) order: the window is "
+            "transposed, or HH and WW exchanged, when a column is reshaped.",
             lambda c: _dx(fold(D(c, "taps-ji"), *geom(c)), c),
         ),
         Variant(
@@ -250,7 +249,7 @@ def _indices_variants() -> list[Variant]:
 
     def no_pad(c):
         Ho, Wo = lenient_out(c.spec, pad=0)
-        return None if min(Ho, Wo) < 1 else base(c, Ho=Ho, Wo=Wo)
+        return base(c, Ho=max(Ho, 0), Wo=max(Wo, 0))  # no windows: empty arrays
 
     return [
         Variant(
@@ -267,8 +266,7 @@ def _indices_variants() -> list[Variant]:
         ),
         Variant(
             "filter-hw-swapped",
-            "Your taps are enumerated in (c, dj, di) order instead of (c, di, dj); square "
-            "filters hide it.",
+            "Your taps are enumerated in (c, dj, di) order instead of (c, di, dj).",
             lambda c: base(c, taps="ji"),
         ),
         Variant(

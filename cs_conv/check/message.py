@@ -109,10 +109,17 @@ def compose(checker, label: str, records, diag) -> str:
         parts.append(_wrap(f"Diagnosis [{code}]: {m.what} {diag.evidence.get(code, '')}"))
         parts.append(_wrap(f"Fix: {m.fix}"))
     if not diag.codes:
-        text = (
-            "No mistake from the catalogue matches this output exactly; compare the "
-            "positions above with your indexing."
-        )
+        if focus is not None and focus.outcome.status == "error":
+            text = (
+                "No mistake from the catalogue explains this error. Run your function on "
+                "the smallest failing case above and compare each array's shape with the "
+                "layout: x (N, C, H, W), w (F, C, HH, WW), cols (C*HH*WW, N*H_out*W_out)."
+            )
+        else:
+            text = (
+                "No mistake from the catalogue matches this output exactly; the positions "
+                "above show where to look in your indexing."
+            )
         if diag.possible:
             text += " It looks most like: " + ", ".join(
                 f"[{c}] {CATALOGUE[c].what}" for c in diag.possible

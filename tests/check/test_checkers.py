@@ -1,0 +1,232 @@
+"""The checkers name every mistake of the corpus, accuse no valid implementation, and are
+deterministic per key."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs_conv import im2col_fancy, layers, naive
+from cs_conv.check import (
+    CATALOGUE,
+    CHECKERS,
+    Outcome,
+    check_col2im,
+    check_conv_backward,
+    check_im2col,
+    check_layer_backward,
+    markdown_table,
+)
+
+from .mutants import conv_mutants, im2col_mutants, layer_mutants
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = (im2col_mutants, conv_mutants, layer_mutants)
+STAGED = ("im2col", "col2im", "layer_forward", "layer_backward")
+
+
+def _funcs(name, f):
+    return f if isinstance(f, dict) else {CHECKERS[name].functions[0]: f}
+
+
+def _mutant_params():
+    for mod in MODULES:
+        for (name, code), fs in mod.MUTANTS.items():
+            for f in fs:
+                stages = ("loops", "fancy", "cython") if name in ("im2col", "col2im") else (None,)
+                if name in ("layer_forward", "layer_backward"):
+                    stages = ("loops",)
+                for stage in stages:
+                    label = getattr(f, "__name__", None) or "+".join(
+                        getattr(g, "__qualname__", "?") for g in f.values()
+                    )
+                    yield pytest.param(name, code, f, stage, id=f"{name}-{code}-{label}-{stage}")
+
+
+def _valid_params():
+    for mod in MODULES:
+        for name, fs in mod.VALID.items():
+            for k, f in enumerate(fs):
+                yield pytest.param(name, f, id=f"{name}-{k}")
+
+
+@pytest.mark.parametrize(("name", "code", "func", "stage"), list(_mutant_params()))
+def test_mutant_is_named(name, code, func, stage):
+    checker = CHECKERS[name]
+    result = checker.check(_funcs(name, func), key="corpus", stage=stage, shrink=False)
+    assert not result.passed
+    assert result.mistakes == [code], result.message
+    flat = " ".join(result.message.split())
+    assert " ".join(CATALOGUE[code].fix.split()) in flat
+    assert f"Diagnosis [{code}]" in flat
+
+
+@pytest.mark.parametrize(("name", "func"), list(_valid_params()))
+def test_valid_alternative_passes(name, func):
+    stage = "fancy" if CHECKERS[name].stages else None
+    result = CHECKERS[name].check(_funcs(name, func), key="valid", stage=stage, shrink=False)
+    assert result.passed, result.message
+    assert result.mistakes == []
+    assert result.score == 1.0
+
+
+def test_every_code_has_a_mutant():
+    codes = {code for mod in MODULES for (_, code) in mod.MUTANTS}
+    assert codes == set(CATALOGUE)
+
+
+def test_references_pass_at_every_stage():
+    for stage in ("loops", "fancy", "cython"):
+        assert check_im2col(im2col_fancy.im2col, stage=stage).passed
+        assert check_col2im(im2col_fancy.col2im, stage=stage).passed
+    assert check_conv_backward(naive.conv_backward, naive.conv_forward).passed
+
+    def fwd(x, w, b, p):
+        return layers.conv_forward(x, w, b, p, backend="fancy")
+
+    assert check_layer_backward(layers.conv_backward, fwd, stage="fancy").passed
+
+
+def test_shrinking_reports_a_small_case():
+    result = check_col2im(im2col_mutants.col2im_assign)
+    assert result.mistakes == ["col2im-not-accumulating"]
+    first = result.message.splitlines()[1]
+    assert first.startswith("Smallest failing case: cols")
+    assert "x_shape (1, 1," in first  # shrunk to N = 1, C = 1
+
+
+def _fingerprint(key):
+    cases = CHECKERS["layer_backward"].make_cases(key)
+    return [
+        (c.spec, {k: float(np.round(v.sum(), 12)) for k, v in c.arrays().items()}) for c in cases
+    ]
+
+
+def test_same_key_same_cases_in_another_process():
+    code = (
+        "from cs_conv.check import CHECKERS\n"
+        "import numpy as np, json\n"
+        "cases = CHECKERS['layer_backward'].make_cases('hidden-x')\n"
+        "print(json.dumps([[c.to_dict(), {k: float(np.round(v.sum(), 12))"
+        " for k, v in c.arrays().items()}] for c in cases]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    theirs = json.loads(out.stdout)
+    mine = CHECKERS["layer_backward"].make_cases("hidden-x")
+    assert [t[0] for t in theirs] == [json.loads(json.dumps(c.to_dict())) for c in mine]
+    assert [t[1] for t in theirs] == [f[1] for f in _fingerprint("hidden-x")]
+
+
+def test_different_keys_different_shapes():
+    a = [c.spec for c in CHECKERS["im2col"].make_cases("a")]
+    b = [c.spec for c in CHECKERS["im2col"].make_cases("b")]
+    assert a != b
+    assert all(c.spec.tiles for c in CHECKERS["im2col"].make_cases("b"))
+
+
+def test_cached_answers_fail():
+    """Answers memorised from the visible cases (by input shape) fail every key."""
+    memory = {}
+    for case in CHECKERS["im2col"].make_cases("visible"):
+        x = case.arrays()["x"]
+        sp = case.spec
+        memory[(x.shape, x.dtype.str, sp.HH, sp.WW, sp.stride, sp.pad)] = im2col_fancy.im2col(
+            x, sp.HH, sp.WW, sp.stride, sp.pad
+        )
+
+    def cheater(x, HH, WW, stride=1, pad=0):
+        return memory[(x.shape, x.dtype.str, HH, WW, stride, pad)]
+
+    hidden = check_im2col(cheater, key="hidden", shrink=False)
+    assert not hidden.passed
+    visible = check_im2col(cheater, key="visible", shrink=False)
+    assert not visible.passed  # the twin case: same shape, different x
+    assert "ignores-input" in visible.mistakes
+
+
+def test_split_form_round_trip_without_pickle():
+    checker = CHECKERS["col2im"]
+    cases = checker.make_cases("grader", stage="fancy")
+    outcomes = checker.run({"col2im": im2col_mutants.col2im_fancy_plus_equals}, cases)
+    payloads = []
+    for o in outcomes:
+        p = o.to_payload()
+        meta = json.loads(json.dumps(p["meta"]))
+        buf = io.BytesIO()
+        np.savez(buf, **p["arrays"])
+        buf.seek(0)
+        with np.load(buf, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        payloads.append({"meta": meta, "arrays": arrays})
+    back = [Outcome.from_payload(p) for p in payloads]
+    result = checker.evaluate(cases, back, stage="fancy")
+    direct = checker.check(
+        {"col2im": im2col_mutants.col2im_fancy_plus_equals},
+        key="grader",
+        stage="fancy",
+        shrink=False,
+    )
+    assert result.mistakes == direct.mistakes == ["col2im-not-accumulating"]
+    assert result.score == direct.score
+    assert result.to_dict() == json.loads(json.dumps(result.to_dict()))
+
+
+def test_forged_payloads_are_rejected():
+    bad = Outcome.from_payload(
+        {
+            "meta": {"index": 0, "status": "ok", "outputs": ["dx"]},
+            "arrays": {"dx": np.array([object()])},
+        }
+    )
+    assert bad.status == "bad-payload"
+    assert Outcome.from_payload("nonsense").status == "bad-payload"
+    assert (
+        Outcome.from_payload(
+            {"meta": {"index": 1, "status": "hacked", "outputs": []}, "arrays": {}}
+        ).status
+        == "bad-payload"
+    )
+
+
+def test_student_exceptions_never_escape_and_are_escaped_in_html():
+    def evil(x, HH, WW, stride=1, pad=0):
+        raise KeyError("<script>alert(1)</script>")
+
+    result = check_im2col(evil, shrink=False)
+    assert not result.passed
+    assert "KeyError" in result.message
+    html = result._repr_html_()
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    with pytest.raises(AssertionError, match="KeyError"):
+        result.assert_ok()
+
+
+def test_inputs_are_copies():
+    seen = []
+
+    def spy(x, HH, WW, stride=1, pad=0):
+        seen.append(x)
+        return im2col_fancy.im2col(x, HH, WW, stride, pad)
+
+    CHECKERS["im2col"].run({"im2col": spy}, CHECKERS["im2col"].make_cases("k")[:2])
+    seen[0][...] = 0  # the checker's own arrays are unaffected
+    again = CHECKERS["im2col"].make_cases("k")[0].arrays()["x"]
+    assert np.abs(again).sum() > 0
+
+
+def test_html_has_a_row_per_case_and_a_picture_or_map():
+    result = check_col2im(im2col_mutants.col2im_assign, shrink=False)
+    html = result._repr_html_()
+    assert html.count("<tr style=") == len(result.cases)
+    assert "<img" in html or "Where the output is wrong" in html
+
+
+def test_docs_mistakes_in_sync():
+    assert (ROOT / "docs" / "mistakes.md").read_text() == markdown_table()
