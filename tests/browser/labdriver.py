@@ -3,8 +3,9 @@
 Three pieces, used by ``conftest.py``:
 
 - :func:`release_notebooks`: the student versions of ``notebooks/*.ipynb``, made by the
-  project's release step when it exists (``cs-conv release --out DIR``), otherwise by
-  nbgrader's ``ClearSolutions``/``ClearHiddenTests``/``ClearOutput`` preprocessors;
+  project's release step (:func:`autograder.release.release`, behind ``cs-conv release``),
+  or, without the autograder, by nbgrader's ``ClearSolutions``/``ClearHiddenTests``/
+  ``ClearOutput`` preprocessors;
 - :class:`JupyterLab`: a server on a free localhost port with a random token, every
   Jupyter/IPython directory inside a temporary directory, in its own process group;
 - :class:`Notebook`: one notebook open in a Playwright page (find a cell by its text,
@@ -63,67 +64,32 @@ CELL_TIMEOUT_MS = 60_000
 # the student notebooks
 
 
-def _release_command_available() -> bool:
-    try:
-        from cs_conv.cli import build_parser
-
-        parser = build_parser()
-    except Exception:
-        return False
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        if "release" in getattr(action, "choices", {}) or {}:
-            return True
-    return False
-
-
 def release_notebooks(dest: Path, source: Path = REPO / "notebooks") -> str:
     """Write the student notebooks into ``dest``; return how they were made.
 
-    ``"cs-conv release"`` when the project's release step exists, ``"nbgrader"`` for the
-    fallback (the same three preprocessors ``nbgrader generate_assignment`` applies to
-    code), ``"none"`` when there are no notebooks yet.
+    ``"autograder.release"`` (the step behind ``cs-conv release``) when it is installed,
+    ``"nbgrader"`` for the fallback (the preprocessors ``nbgrader generate_assignment``
+    applies to code), ``"none"`` when there are no notebooks yet.
     """
     dest.mkdir(parents=True, exist_ok=True)
     if not sorted(source.glob("*.ipynb")):
         return "none"
-    if _release_command_available():
-        out = dest / "_release"
-        subprocess.run(
-            [sys.executable, "-m", "cs_conv.cli", "release", "--out", str(out)],
-            check=True,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        )
-        found = sorted(out.rglob("*.ipynb"))
-        if not found:
-            raise RuntimeError(f"cs-conv release wrote no notebook into {out}")
-        # flatten: the notebooks and whatever sits next to them, at the top of dest
-        root = found[0].parent
-        for item in root.iterdir():
-            target = dest / item.name
-            if item.is_dir():
-                shutil.copytree(item, target, dirs_exist_ok=True)
-            else:
-                shutil.copy2(item, target)
-        shutil.rmtree(out)
-        return "cs-conv release"
+    try:
+        from autograder.release import release
+    except ImportError:
+        release = None
+    if release is not None:
+        release(source, dest)
+        return "autograder.release"
 
     import nbformat
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
-    for item in source.iterdir():
-        if item.name.startswith(".") or item.name == "__pycache__":
-            continue
-        if item.suffix == ".ipynb":
-            nb = nbformat.read(item, as_version=4)
-            for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
-                nb, _ = pre.preprocess(nb, {})
-            nbformat.write(nb, dest / item.name)
-        elif item.is_dir():
-            shutil.copytree(item, dest / item.name, dirs_exist_ok=True)
-        else:
-            shutil.copy2(item, dest / item.name)
+    for src in sorted(source.glob("*.ipynb")):
+        nb = nbformat.read(src, as_version=4)
+        for pre in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
+            nb, _ = pre.preprocess(nb, {"language": "python"})
+        nbformat.write(nb, dest / src.name)
     return "nbgrader"
 
 
@@ -148,6 +114,15 @@ _SETTINGS = {
     # no completer or auto-closing brackets interfering with pasted code
     "@jupyterlab/completer-extension:manager": {"availableProviders": {}},
 }
+
+
+def _die_with_parent() -> None:
+    """In the child, Linux only: SIGTERM when the test process dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class JupyterLab:
@@ -222,6 +197,7 @@ class JupyterLab:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: kernels die with it
+            preexec_fn=_die_with_parent,
         )
         atexit.register(self.stop)
         self._wait_ready()
@@ -396,18 +372,36 @@ class Notebook:
     def _prompt(self, cell) -> str:
         return cell.locator(".jp-InputArea .jp-InputPrompt").inner_text().strip()
 
-    def run(self, cell, timeout_ms: int = CELL_TIMEOUT_MS):
-        """Run ``cell`` (Shift+Enter in its editor), wait until it has finished, return it."""
-        before = self._prompt(cell)
-        cell.locator(".jp-InputArea .cm-content").click()
+    def _press_run(self, cell) -> None:
+        # select the cell by its prompt (command mode: works for locked, read-only cells
+        # too), then Shift+Enter as a student would
+        cell.locator(".jp-InputArea .jp-InputPrompt").click()
+        self.page.wait_for_function(
+            "el => el.classList.contains('jp-mod-active')", arg=cell.element_handle()
+        )
         self.page.keyboard.press("Shift+Enter")
+
+    def run(self, cell, timeout_ms: int = CELL_TIMEOUT_MS):
+        """Run ``cell`` (Shift+Enter), wait until it has finished and the kernel is idle.
+
+        A Shift+Enter that started nothing within 5 s (the page was not ready for it) is
+        pressed once more.
+        """
+        before = self._prompt(cell)
+        self._press_run(cell)
         prompt = cell.locator(".jp-InputArea .jp-InputPrompt")
-        deadline = time.monotonic() + timeout_ms / 1000
+        start = time.monotonic()
+        started = retried = False
         while True:
             text = prompt.inner_text().strip()
+            started = started or text != before
             if _PROMPT_DONE.search(text) and text != before:
                 break
-            if time.monotonic() > deadline:
+            waited = time.monotonic() - start
+            if not started and not retried and waited > 5:
+                self._press_run(cell)
+                retried = True
+            if waited > timeout_ms / 1000:
                 raise TimeoutError(
                     f"cell still running after {timeout_ms / 1000:.0f} s (prompt {text!r})"
                 )
@@ -420,8 +414,8 @@ class Notebook:
         return self.run(cell, timeout_ms)
 
     def output(self, cell):
-        """The cell's output area (its rendered outputs)."""
-        return cell.locator(".jp-OutputArea")
+        """The cell's own output area (not the output widgets nested in it)."""
+        return cell.locator(".jp-Cell-outputArea").first
 
     def output_text(self, cell) -> str:
         return self.output(cell).inner_text()

@@ -171,9 +171,18 @@ def test_explorer_sliders_redraw_the_figure(nb2, screenshot_dir):
     for name in ("N", "C", "H", "W", "HH", "WW", "stride", "pad", "column"):
         assert name in labels, f"no {name} slider among {labels}"
     img = out.locator("img").first
+    try:
+        img.wait_for(state="visible", timeout=20_000)
+    except Exception:
+        pytest.fail(
+            "explore_im2col() shows its sliders but no figure; the output reads:\n"
+            + out.inner_text()
+            + "\n(ipywidgets.interactive displays the function's return value only with "
+            "auto_display=True, as interact() sets it)",
+            pytrace=False,
+        )
     assert_image_rendered(img)
     before = image_src(img)
-    nb2.screenshot(out, screenshot_dir / "browser_explorer.png")
 
     # move the highlighted column one step with the keyboard, as a student would
     column = sliders.filter(has=nb2.page.locator(".widget-label", has_text=re.compile(r"^column$")))
@@ -192,6 +201,8 @@ def test_explorer_sliders_redraw_the_figure(nb2, screenshot_dir):
         timeout=30_000,
     )
     nb2.wait_idle()
+    assert out.locator("img").count() == 1, "the old figure was not replaced"
+    nb2.screenshot(out, screenshot_dir / "browser_explorer.png")
 
 
 def test_col2im_that_overwrites_is_named(nb2, screenshot_dir):
