@@ -26,6 +26,7 @@ Statuses (one per test, never shared between tests):
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -95,6 +96,23 @@ def _undefined_status(raw, cells, spec):
                 return cell["status"], msg.strip()
     names = ", ".join(f"`{n}`" for n in spec.functions.values())
     return "error", f"{names} is not defined: did you rename or delete the function?"
+
+
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _compile_failure(raw, cells, message):
+    """``("compile-error", why)`` when ``message`` is a NameError for a name that a
+    ``%%cython`` cell which failed to compile should have defined."""
+    names = set(_NAME_ERROR.findall(message))
+    for c in cells:
+        state = raw.cells.get(c["index"]) or raw.cells.get(str(c["index"])) or {}
+        if state.get("status") == "compile-error" and names & defined_functions(c["source"]):
+            name = sorted(names & defined_functions(c["source"]))[0]
+            return "compile-error", f"`{name}` comes from the %%cython cell {c['index']}, " + (
+                "which did not compile:\n" + str(state.get("error") or "")[-1200:]
+            )
+    return None
 
 
 def _judge(spec, payload):
@@ -177,11 +195,15 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
                 r.status, r.message = "error", f"could not evaluate: {type(exc).__name__}: {exc}"
         elif status == "undefined":
             r.status, r.message = _undefined_status(raw, cells, spec)
+        elif status == "error" and _compile_failure(raw, cells, raw_t.get("error") or ""):
+            r.status, r.message = _compile_failure(raw, cells, raw_t.get("error") or "")
         elif status in ("timeout", "crash", "oom", "error"):
             r.status = status
             r.message = str(raw_t.get("error") or status)
         else:
             r.status, r.message = "error", f"unexpected worker status {status!r}"
+        if r.status == "error" and _compile_failure(raw, cells, r.message):
+            r.status, r.message = _compile_failure(raw, cells, r.message)
         if r.status == "pass":
             r.points = spec.points
         if refs or test_flags:

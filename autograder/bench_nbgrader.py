@@ -1,0 +1,88 @@
+"""Measure: submissions per minute, ``cs-conv grade`` against ``nbgrader autograde``.
+
+Both grade the same submitted notebooks (the bundled sample class, or a
+subset of its students) in the same run, on this machine::
+
+    python -m autograder.bench_nbgrader [--students full_marks,stub_only,...] [--workers N]
+
+nbgrader runs from a temporary course folder (``source/cs_conv`` = the source
+notebooks, ``submitted/`` = copies); its per-cell timeout is set to the
+demo's.  Not a test: it prints the two rates and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .cli import DEMO_LIMITS, sample_class_dir
+from .pipeline import default_source_dir, grade
+from .sandbox import Limits
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", default="", help="comma-separated (default: all)")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--source", default=None)
+    args = ap.parse_args(argv)
+    source = Path(args.source or default_source_dir())
+    students = sorted(p.name for p in sample_class_dir().iterdir() if p.is_dir())
+    if args.students:
+        students = [s for s in students if s in args.students.split(",")]
+    with tempfile.TemporaryDirectory(prefix="cs-conv-bench-") as tmp:
+        course = Path(tmp) / "course"
+        (course / "source").mkdir(parents=True)
+        shutil.copytree(source, course / "source" / "cs_conv")
+        for s in students:
+            shutil.copytree(sample_class_dir() / s, course / "submitted" / s)
+        n_notebooks = len(list((course / "submitted").glob("*/cs_conv/*.ipynb")))
+
+        t0 = time.perf_counter()
+        grade(
+            course / "submitted",
+            Path(tmp) / "ours",
+            source_dir=source,
+            workers=args.workers,
+            limits=Limits(**DEMO_LIMITS),
+            progress=False,
+        )
+        ours = time.perf_counter() - t0
+
+        timeout = int(DEMO_LIMITS["cell_timeout"])
+        nbg = [sys.executable, "-m", "nbgrader"]
+        common = ["--CourseDirectory.root=" + str(course), "--log-level=ERROR"]
+        subprocess.run(
+            [*nbg, "generate_assignment", "cs_conv", "--force", *common],
+            check=True,
+            cwd=course,
+            capture_output=True,
+        )
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                *nbg,
+                "autograde",
+                "cs_conv",
+                "--force",
+                *common,
+                f"--ExecutePreprocessor.timeout={timeout}",
+            ],
+            cwd=course,
+            capture_output=True,
+        )
+        theirs = time.perf_counter() - t0
+    rate = lambda s: n_notebooks / s * 60  # noqa: E731
+    print(f"{len(students)} students, {n_notebooks} notebooks")
+    print(f"cs-conv grade   : {ours:7.1f} s  {rate(ours):6.1f} notebooks/min")
+    print(f"nbgrader autograde: {theirs:7.1f} s  {rate(theirs):6.1f} notebooks/min")
+    print(f"ratio (cs-conv / nbgrader): {theirs / ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

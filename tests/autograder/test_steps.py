@@ -1,0 +1,163 @@
+"""Unit tests of the small pipeline steps (no sandbox, no notebooks of the course)."""
+
+import json
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import notebook, policy
+from autograder.executor import LocalPoolExecutor, SerialExecutor
+from autograder.payload import load_payload
+from autograder.progress import Progress
+from autograder.store import GradeStore, StoreLocked
+
+
+def test_defined_functions_python_and_cython():
+    assert notebook.defined_functions("def f(x):\n    return x\ng = 1") == {"f", "g"}
+    cy = "%%cython\ncpdef double[:, ::1] k(double[:, ::1] a):\n    pass\ndef h(x):\n    pass"
+    assert {"k", "h"} <= notebook.defined_functions(cy)
+    assert notebook.defined_functions("%load_ext Cython\nimport numpy as np") == {"np"}
+
+
+def _nb(cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    return nb
+
+
+def _test_cell(gid, key="hidden"):
+    c = nbformat.v4.new_code_cell(
+        "check(f)\n### BEGIN HIDDEN TESTS\ncheck(f, key='h')\n### END HIDDEN TESTS"
+    )
+    c.metadata["nbgrader"] = {"grade": True, "grade_id": gid, "points": 2, "solution": False}
+    c.metadata["cs_conv"] = {"checker": "im2col", "functions": {"im2col": "f"}, "key": key}
+    return c
+
+
+def test_graded_tests_and_student_cells():
+    src = _nb([nbformat.v4.new_code_cell("def f(): pass"), _test_cell("t1"), _test_cell("t2")])
+    tests = notebook.graded_tests(src)
+    assert [t.grade_id for t in tests] == ["t1", "t2"]
+    assert tests[0].points == 2
+    released = _test_cell("t1")
+    released.source = "check(f)\n"
+    edited = _test_cell("t2")
+    edited.source = "pass"
+    student = _nb([nbformat.v4.new_code_cell("def f(): pass"), released, edited])
+    cells, found = notebook.student_cells(student, tests)
+    assert [c["index"] for c in cells] == [0]  # test cells are never run
+    assert found == {"t1": "present", "t2": "edited"}
+    cells, found = notebook.student_cells(_nb([nbformat.v4.new_code_cell("x=1")]), tests)
+    assert found == {"t1": "missing", "t2": "missing"}
+
+
+@pytest.mark.parametrize(
+    ("source", "hits"),
+    [
+        ("from cs_conv.im2col_fancy import im2col", ["cs_conv.im2col_fancy"]),
+        ("def f(x):\n    return cs_conv.naive.conv_forward(x)", ["cs_conv.naive"]),
+        ("import cs_conv.layers as L", ["cs_conv.layers"]),
+        ("from scipy.signal import correlate", ["scipy.signal"]),
+        ("import torch", ["torch"]),
+        ("from cs_conv.check import check_im2col\ncs_conv.check.check_im2col(f)", []),
+        ("import numpy as np\nnp.pad(x, 1)", []),
+        ("%%cython\nfrom cs_conv import _im2col_cy", ["cs_conv"]),
+    ],
+)
+def test_forbidden_references(source, hits):
+    assert policy.forbidden_references(source) == hits
+
+
+def test_payload_roundtrip_and_refusals(tmp_path):
+    np.save(tmp_path / "0_0.npy", np.eye(2))
+    (tmp_path / "payload.json").write_text(
+        json.dumps([{"meta": {"index": 0}, "arrays": {"cols": "0_0.npy"}}])
+    )
+    out, problem = load_payload(tmp_path)
+    assert problem is None
+    assert out[0]["arrays"]["cols"].tolist() == [[1, 0], [0, 1]]
+    np.save(tmp_path / "0_1.npy", np.array([object()]), allow_pickle=True)
+    (tmp_path / "payload.json").write_text(json.dumps([{"meta": {}, "arrays": {"a": "0_1.npy"}}]))
+    assert load_payload(tmp_path)[0] is None
+    (tmp_path / "payload.json").write_text(json.dumps([{"meta": {}, "arrays": {"a": "../x.npy"}}]))
+    assert "bad array file name" in load_payload(tmp_path)[1]
+    assert load_payload(tmp_path / "nothing")[1] == "the worker wrote no outcomes"
+
+
+def _record(student, points):
+    return {
+        "student": student,
+        "assignment": "a",
+        "notebook": "nb",
+        "submission_hash": "h" + student,
+        "timestamp": "",
+        "tests": [
+            {
+                "test_id": "t",
+                "status": "pass" if points else "fail",
+                "points": points,
+                "max_points": 2,
+                "mistakes": [] if points else ["hw-swapped"],
+            },
+        ],
+        "score": points,
+        "max_score": 2,
+    }
+
+
+def test_store_single_writer_resume_and_exports(tmp_path):
+    store = GradeStore(tmp_path)
+    with store:
+        with pytest.raises(StoreLocked):
+            GradeStore(tmp_path).lock()
+        store.write(_record("bob", 0))
+        store.write(_record("ann", 2))
+        assert store.done("ann", "a", "nb", "hann")
+        assert not store.done("ann", "a", "nb", "other")
+        paths = store.export()
+    grades = paths["grades"].read_text().splitlines()
+    assert grades[0] == "student,assignment,notebook,test_id,status,points,max_points,mistakes"
+    assert grades[1:] == ["ann,a,nb,t,pass,2,2,", "bob,a,nb,t,fail,0,2,hw-swapped"]
+    totals = paths["totals"].read_text().splitlines()
+    assert totals[0].startswith("assignment,duedate,timestamp,student_id")
+    assert totals[1] == "a,,,ann,,,,2,0,2,2"
+    with pytest.raises(RuntimeError):
+        store.write(_record("eve", 1))  # not locked any more
+
+
+def test_executors_run_everything_and_report_exceptions():
+    def fn(task, slot):
+        if task == 3:
+            raise ValueError("boom")
+        return task * 10, slot
+
+    for ex in (SerialExecutor(), LocalPoolExecutor(2)):
+        got = dict(ex.map_unordered(fn, range(6)))
+        assert isinstance(got.pop(3), ValueError)
+        assert {k: v[0] for k, v in got.items()} == {0: 0, 1: 10, 2: 20, 4: 40, 5: 50}
+        assert all(v[1] in (0, 1) for v in got.values())
+
+
+def test_progress_is_silent_off_a_terminal(capsys):
+    import io
+
+    stream = io.StringIO()
+    p = Progress(3, "grading", stream=stream)
+    p.update("x")
+    p.close()
+    assert stream.getvalue() == ""
+
+
+def test_release_clears_solutions_and_hidden_tests():
+    from autograder.release import student_version
+
+    sol = nbformat.v4.new_code_cell(
+        "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+    )
+    sol.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "a", "locked": False}
+    out = student_version(_nb([sol, _test_cell("t1")]))
+    assert "return 1" not in out.cells[0].source
+    assert "NotImplementedError" in out.cells[0].source
+    assert "HIDDEN" not in out.cells[1].source
+    assert out.cells[1].metadata["cs_conv"]["checker"] == "im2col"
