@@ -1,0 +1,62 @@
+"""End to end: ``cs-conv demo`` on the bundled sample class, twice.
+
+Every student and test must get exactly the grades recorded in
+``autograder/sample_class/expected_grades.csv`` (regenerate it with the
+sample class when the notebooks change), each adversarial student must be
+contained and named as intended, and a second (forced) run must give an
+identical ``grades.csv``.
+"""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main
+
+EXPECTED = Path(__file__).resolve().parents[2] / "autograder/sample_class/expected_grades.csv"
+
+# what each adversarial student must get, whatever else changes in the notebooks
+INTENT = {
+    ("full_marks", None): "pass",
+    ("infinite_loop", "im2col_fancy"): "timeout",
+    ("memory_hog", "col2im_fancy"): "oom",
+    ("segfault", "im2col_cython"): "crash",
+    ("segfault", "col2im_cython"): "pass",
+    ("segfault", "im2col_strided"): "crash",
+    ("compile_error", "im2col_cython"): "compile-error",
+    ("compile_error", "col2im_cython"): "compile-error",
+    ("cheat", "im2col_fancy"): "tampered",
+    ("cheat", "col2im_fancy"): "tampered",
+    ("deleted_test", "col2im_loops"): "missing",
+}
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.slow
+def test_demo_grades_the_sample_class_exactly_and_deterministically(tmp_path):
+    out1, out2 = tmp_path / "one", tmp_path / "two"
+    assert main(["demo", "--out", str(out1)]) == 0
+    rows = _rows(out1 / "grades.csv")
+    got = {(r["student"], r["test_id"]): r["status"] for r in rows}
+    for (student, test), status in INTENT.items():
+        if test is None:
+            mine = {t: s for (st, t), s in got.items() if st == student}
+            assert set(mine.values()) == {status}, mine
+        else:
+            assert got[(student, test)] == status, (student, test)
+    assert not any(s == "pass" for (st, _), s in got.items() if st == "stub_only")
+    assert got[("deleted_test", "col2im_loops")] == "missing"
+    assert rows == _rows(EXPECTED)
+    for name in ("grades_nbgrader.csv", "results.json", "report.html"):
+        assert (out1 / name).is_file()
+    assert (out1 / "feedback" / "cheat" / "03_im2col_fancy.html").is_file()
+    html = (out1 / "feedback" / "full_marks" / "02_im2col_loops.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in html  # never the hidden tests
+    assert ".assert_ok()" not in html
+    assert main(["demo", "--out", str(out2), "--force"]) == 0
+    assert (out1 / "grades.csv").read_bytes() == (out2 / "grades.csv").read_bytes()
