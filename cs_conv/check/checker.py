@@ -289,6 +289,10 @@ class Checker:
 
     def record(self, case: Case, outcome: Outcome) -> Record:
         """Compare one outcome with the reference answer of its case."""
+        with np.errstate(all="ignore"):  # a student's inf or NaN must not warn
+            return self._record(case, outcome)
+
+    def _record(self, case: Case, outcome: Outcome) -> Record:
         arrays = case.arrays()
         expected = self.prepare(self.reference(case, arrays))
         rec = Record(case, arrays, expected, outcome)
@@ -338,14 +342,16 @@ class Checker:
         from .message import compose
 
         stage = self._stage(stage)
-        diag = diagnose(self, records, stage)
+        with np.errstate(all="ignore"):
+            diag = diagnose(self, records, stage)
         if focus is not None:
             diag.focus = focus
         reports = [self._report(r, diag) for r in records]
         n_pass = sum(r.passed for r in records)
         score = n_pass / len(records) if records else 0.0
         passed = bool(records) and n_pass == len(records)
-        message = compose(self, self.label(stage), records, diag)
+        with np.errstate(all="ignore"):
+            message = compose(self, self.label(stage), records, diag)
         example = None
         f = diag.focus
         if f is not None and f.outcome.status == "ok":

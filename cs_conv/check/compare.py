@@ -123,17 +123,21 @@ def where_wrong(expected, got, axis_names, dtype: str) -> str:
     >>> import numpy as np
     >>> e = np.zeros((1, 2, 3, 4)); g = e.copy(); g[0, 1, :, 3] = 1
     >>> where_wrong(e, g, ("n", "f", "i", "j"), "float64")
-    '3 of 24 values differ (at n all; f 1; i all; j 3)'
+    '3 of 24 values differ (only at f 1; j 3)'
     """
     e = np.asarray(expected, dtype=np.float64)
     g = np.asarray(got, dtype=np.float64)
     scale = max(float(np.abs(e).max()) if e.size else 0.0, 1e-300)
     bad = ~(np.abs(g - e) <= PASS_TOL[dtype] * scale)
     n_bad = int(bad.sum())
+    if n_bad == bad.size:
+        return f"all {bad.size} values differ"
     parts = []
     for ax in range(bad.ndim):
         other = tuple(a for a in range(bad.ndim) if a != ax)
         hit = np.flatnonzero(bad.any(axis=other)) if other else np.flatnonzero(bad)
-        name = axis_names[ax] if ax < len(axis_names) else f"axis {ax}"
-        parts.append(f"{name} " + ("all" if len(hit) == bad.shape[ax] else _ranges(hit)))
-    return f"{n_bad} of {bad.size} values differ (at {'; '.join(parts)})"
+        if len(hit) < bad.shape[ax]:
+            name = axis_names[ax] if ax < len(axis_names) else f"axis {ax}"
+            parts.append(f"{name} {_ranges(hit)}")
+    where = f" (only at {'; '.join(parts)})" if parts else ""
+    return f"{n_bad} of {bad.size} values differ{where}"

@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 
 from .catalogue import CATALOGUE
-from .compare import PASS_TOL, differing_axes, where_wrong
+from .compare import PASS_TOL, differing_axes, rel_err, where_wrong
 
 __all__ = ["compose"]
 
@@ -27,14 +27,16 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def _array_text(a: np.ndarray, name: str) -> str:
-    lead = 0
-    while a.ndim > 2 and a.shape[0] == 1:
-        a, lead = a[0], lead + 1
-    label = name + ("[" + ", ".join(["0"] * lead) + "]" if lead else "")
-    body = np.array2string(
-        np.asarray(a), precision=3, suppress_small=True, separator=", ", max_line_width=_WIDTH
-    )
-    return f"  {label} =\n" + textwrap.indent(body, "    ")
+    """``name = ...`` for a small array; 3-D and 4-D arrays slice by slice."""
+    a = np.asarray(a)
+    opts = dict(precision=3, suppress_small=True, separator=", ", max_line_width=_WIDTH)
+    if a.ndim <= 2:
+        return f"  {name} =\n" + textwrap.indent(np.array2string(a, **opts), "    ")
+    lines = []
+    for idx in list(np.ndindex(a.shape[:-2]))[:8]:
+        label = f"{name}[{', '.join(str(i) for i in idx)}]"
+        lines.append(f"  {label} =\n" + textwrap.indent(np.array2string(a[idx], **opts), "    "))
+    return "\n".join(lines)
 
 
 def _case_lines(checker, rec) -> list[str]:
@@ -75,6 +77,8 @@ def _case_lines(checker, rec) -> list[str]:
         where = where_wrong(
             e, g, checker.axis_names.get(name, ()), "float64" if checker.exact else dtype
         )
+        if not checker.exact:
+            where += f", largest error {rel_err(e, g):.1e} relative"
         lines.append(f"{head}; {where}.")
         if e.size <= _PRINT_LIMIT:
             lines += [_array_text(e, "expected"), _array_text(g, "got")]

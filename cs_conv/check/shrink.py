@@ -17,8 +17,8 @@ __all__ = ["candidates", "shrink_focus"]
 
 
 def _fit(size: int, k: int, s: int, p: int) -> int | None:
-    """The largest image size <= ``size`` (>= 1) that tiles, else the smallest above it."""
-    ok = [n for n in range(1, size + 2 * s + 1) if n + 2 * p >= k and (n + 2 * p - k) % s == 0]
+    """The largest image size <= ``size`` (>= 2) that tiles, else the smallest above it."""
+    ok = [n for n in range(2, size + 2 * s + 1) if n + 2 * p >= k and (n + 2 * p - k) % s == 0]
     below = [n for n in ok if n <= size]
     if below:
         return max(below)
@@ -54,9 +54,9 @@ def candidates(spec: Spec) -> list[Spec]:
     for field_ in ("N", "F", "C"):
         if getattr(spec, field_) > 1:
             out.append(replace(spec, **{field_: 1}))
-    if spec.H - s >= 1 and spec.H - s + 2 * p >= spec.HH:
+    if spec.H - s >= 2 and spec.H - s + 2 * p >= spec.HH:
         out.append(replace(spec, H=spec.H - s))
-    if spec.W - s >= 1 and spec.W - s + 2 * p >= spec.WW:
+    if spec.W - s >= 2 and spec.W - s + 2 * p >= spec.WW:
         out.append(replace(spec, W=spec.W - s))
     if p > 0:
         out.append(_refit(replace(spec, pad=p - 1)))
@@ -66,7 +66,12 @@ def candidates(spec: Spec) -> list[Spec]:
         out.append(_refit(replace(spec, HH=spec.HH - 1)))
     if spec.WW > 1:
         out.append(_refit(replace(spec, WW=spec.WW - 1)))
-    return [c for c in out if c is not None and c.tiles and _cost(c) < _cost(spec)]
+    return [c for c in out if c is not None and c.tiles and _cost(c) < _cost(spec) and _readable(c)]
+
+
+def _readable(spec: Spec) -> bool:
+    """Keep shrunk cases meaningful: an image of at least 2x2 and a filter of 2+ taps."""
+    return spec.H >= 2 and spec.W >= 2 and spec.HH * spec.WW >= 2
 
 
 def _same_failure(checker, focus, rec, diag) -> bool:

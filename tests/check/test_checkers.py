@@ -230,3 +230,23 @@ def test_html_has_a_row_per_case_and_a_picture_or_map():
 
 def test_docs_mistakes_in_sync():
     assert (ROOT / "docs" / "mistakes.md").read_text() == markdown_table()
+
+
+def test_nan_and_huge_outputs_fail_cleanly():
+    def nan_cols(x, HH, WW, stride=1, pad=0):
+        cols = im2col_fancy.im2col(x, HH, WW, stride, pad)
+        cols[0, 0] = np.nan
+        cols[-1, -1] = 1e308
+        return cols
+
+    result = check_im2col(nan_cols)
+    assert not result.passed
+    assert result.mistakes == []
+    assert "values differ" in result.message
+
+
+def test_one_call_accepts_every_documented_stage_and_rejects_others():
+    for stage in ("loops", "fancy", "cython"):
+        assert CHECKERS["layer_forward"].label(stage) == f"conv_forward ({stage})"
+    with pytest.raises(ValueError, match="stage must be one of"):
+        check_im2col(im2col_fancy.im2col, stage="gpu")
