@@ -524,8 +524,22 @@ MUTANTS = {
     ("im2col_indices", "ignores-input"): [indices_fixed],
 }
 
+
+def _torch(*funcs):
+    """The torch-based alternatives, when torch is installed (an optional test oracle)."""
+    import importlib.util
+
+    return list(funcs) if importlib.util.find_spec("torch") is not None else []
+
+
 VALID = {
-    "im2col": [im2col_loops, im2col_tap_loops, im2col_sliding, im2col_strided, im2col_torch],
-    "col2im": [col2im_loops, col2im_tap_loops, col2im_add_at, col2im_fancy, col2im_torch],
+    "im2col": [
+        im2col_loops,
+        im2col_tap_loops,
+        im2col_sliding,
+        im2col_strided,
+        *_torch(im2col_torch),
+    ],
+    "col2im": [col2im_loops, col2im_tap_loops, col2im_add_at, col2im_fancy, *_torch(col2im_torch)],
     "im2col_indices": [indices_ref, indices_full_k, indices_indices],
 }
