@@ -15,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from labdriver import REPO, JupyterLab, Notebook, launch_chromium, release_notebooks
 
-IN_CI = bool(os.environ.get("CI"))
+from .labdriver import REPO, JupyterLab, Notebook, launch_chromium, release_notebooks
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 #: Where the screenshots go (the README shows them); override with CS_CONV_SCREENSHOTS.
 SCREENSHOTS = Path(os.environ.get("CS_CONV_SCREENSHOTS") or REPO / "docs" / "img")
