@@ -105,9 +105,14 @@ def assert_image_rendered(img) -> None:
 def test_lab_opens_a_notebook_and_runs_a_cell(open_notebook):
     """Server, browser, typing, running, output: on the suite's own tiny notebook."""
     nb = open_notebook("browser_smoke.ipynb")
-    nb.run_source(nb.code_cell("raise NotImplementedError"), "def double(x):\n    return 2 * x")
-    result = nb.run(nb.code_cell("double(21)"))
-    assert nb.output_text(result).strip().endswith("42")
+    stub, call = nb.code_cell("raise NotImplementedError"), nb.code_cell("double(21)")
+    nb.run(stub)
+    nb.run(call)
+    assert "NotImplementedError" in nb.errors(call)
+    nb.run_source(stub, "def double(x):\n    return 2 * x")
+    nb.run(call)
+    assert not nb.errors(call)
+    assert nb.output_text(call).strip().endswith("42")
 
 
 # ---------------------------------------------------------------------------------------
@@ -118,7 +123,8 @@ def test_check_passes_then_names_the_mistake(open_notebook):
     from cs_conv.check import check_pad_input
 
     nb = open_notebook(NB1)
-    nb.run(nb.code_cell("from cs_conv.check import"))  # the setup cell
+    setup = nb.run(nb.code_cell("from cs_conv.check import"))
+    assert not nb.errors(setup), nb.errors(setup)
     answer = answer_cell(nb, "pad_input")
     check = nb.code_cell("check_pad_input(pad_input, key=")
     key = re.search(r'key="([^"]+)"', nb.source(check)).group(1)
@@ -149,7 +155,8 @@ def test_check_passes_then_names_the_mistake(open_notebook):
 @pytest.fixture(scope="module")
 def nb2(open_notebook):
     nb = open_notebook(NB2)
-    nb.run(nb.code_cell("from cs_conv.check import"))
+    setup = nb.run(nb.code_cell("from cs_conv.check import"))
+    assert not nb.errors(setup), nb.errors(setup)
     return nb
 
 
@@ -173,11 +180,14 @@ def test_explorer_sliders_redraw_the_figure(nb2, screenshot_dir):
     img = out.locator("img").first
     try:
         img.wait_for(state="visible", timeout=20_000)
+        shown = True
     except Exception:
+        shown = False
+    if not shown:
+        text = " ".join(out.inner_text().split())
         pytest.fail(
-            "explore_im2col() shows its sliders but no figure; the output reads:\n"
-            + out.inner_text()
-            + "\n(ipywidgets.interactive displays the function's return value only with "
+            f"explore_im2col() shows its sliders but no figure; its output reads: {text!r} "
+            "(ipywidgets.interactive displays the function's return value only with "
             "auto_display=True, as interact() sets it)",
             pytrace=False,
         )
