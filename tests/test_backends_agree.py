@@ -8,7 +8,7 @@ from hypothesis import example, given
 
 from cs_conv import im2col_cython, im2col_fancy, im2col_loops, layers, naive
 
-from strategies import conv_cases
+from .strategies import conv_cases
 
 EDGE_CASES = [
     # N = C = F = 1, 1x1 filter

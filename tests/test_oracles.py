@@ -8,8 +8,8 @@ from hypothesis import example, given
 
 from cs_conv import im2col_cython, im2col_fancy, im2col_loops, layers, naive
 
-from helpers import direct_cols, scipy_conv_forward
-from strategies import conv_cases
+from .helpers import direct_cols, scipy_conv_forward
+from .strategies import conv_cases
 
 IM2COL = [im2col_loops, im2col_fancy, im2col_cython]
 BACKENDS = ["loops", "fancy", "cython"]
@@ -119,7 +119,7 @@ def _torch():
 
 
 def _stride_pad(case):
-    from helpers import pair
+    from .helpers import pair
 
     return pair(case["stride"]), pair(case["pad"])
 

@@ -23,7 +23,7 @@ from cs_conv import (
     pad_input,
 )
 
-from strategies import conv_cases
+from .strategies import conv_cases
 
 DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128]
 REAL = {np.dtype(d) for d in DTYPES if np.dtype(d).kind in "fiub"}

@@ -1,0 +1,1 @@
+"""Tests (a package, so that test and conftest module names never clash)."""
