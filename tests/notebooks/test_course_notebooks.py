@@ -1,0 +1,307 @@
+"""The course notebooks: stored clean, valid for nbgrader, solved by their sources, and
+released as student versions that run top to bottom with a clean "not implemented".
+
+The executions (``slow``) run each source notebook and each released notebook once per
+session, two kernels at a time, and share the results between tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NB_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+NAMES = [p.name for p in NOTEBOOKS]
+CELL_TIMEOUT = 300
+CHECK_CALL = re.compile(r"^check_\w+\(")
+
+
+def _read(path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def _is_graded(cell) -> bool:
+    return cell.cell_type == "code" and bool(_nbgrader(cell).get("grade"))
+
+
+def _is_visible_check(cell) -> bool:
+    """An ungraded, read-only cell whose only statement is a checker call."""
+    meta = _nbgrader(cell)
+    return (
+        cell.cell_type == "code"
+        and meta.get("locked")
+        and not meta.get("grade")
+        and bool(CHECK_CALL.match(cell.source.strip()))
+    )
+
+
+def _output_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.extend(str(v) for k, v in out.data.items() if k.startswith("text/"))
+        elif out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+    return "\n".join(parts)
+
+
+def _says_not_implemented(text: str) -> bool:
+    """The checker's verdict on a stub: its mistake code, or the words."""
+    text = text.lower()
+    return "not-implemented" in text or "not implemented" in text
+
+
+def _errors(nb):
+    return [
+        (i, cell, out)
+        for i, cell in enumerate(nb.cells)
+        for out in cell.get("outputs", [])
+        if out.output_type == "error"
+    ]
+
+
+def _execute(path: Path, out_dir: Path):
+    """Run a notebook top to bottom in a fresh kernel, from its own folder, in a separate
+    process (``jupyter nbconvert --execute``, errors allowed); return (notebook, seconds)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "nbconvert",
+        "--to=notebook",
+        "--execute",
+        "--allow-errors",
+        f"--ExecutePreprocessor.timeout={CELL_TIMEOUT}",
+        "--ExecutePreprocessor.kernel_name=python3",
+        f"--output-dir={out_dir}",
+        str(path),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, f"nbconvert failed on {path.name}:\n{proc.stderr[-3000:]}"
+    return _read(out_dir / path.name), seconds
+
+
+def _execute_all(paths, out_dir):
+    # two kernels at a time (CI has two cores); notebook 5 reads notebooks 1-4 from disk
+    # and compiles notebook 4's kernel itself if it is not cached yet
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {p.name: pool.submit(_execute, p, out_dir) for p in paths}
+        return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def executed_sources(tmp_path_factory):
+    runs = _execute_all(NOTEBOOKS, tmp_path_factory.mktemp("executed-sources"))
+    for name, (_, seconds) in runs.items():
+        print(f"source {name}: {seconds:.1f} s")
+    return runs
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory):
+    from cs_conv.course import release
+
+    return release(NB_DIR, tmp_path_factory.mktemp("course"))
+
+
+@pytest.fixture(scope="session")
+def executed_releases(released, tmp_path_factory):
+    runs = _execute_all(
+        sorted(released.glob("*.ipynb")), tmp_path_factory.mktemp("executed-releases")
+    )
+    for name, (_, seconds) in runs.items():
+        print(f"released {name}: {seconds:.1f} s")
+    return runs
+
+
+# ------------------------------------------------------------------ fast: the stored files
+
+
+def test_the_five_notebooks_exist():
+    assert NAMES == [
+        "01_naive.ipynb",
+        "02_im2col_loops.ipynb",
+        "03_im2col_fancy.ipynb",
+        "04_cython.ipynb",
+        "05_benchmarks.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_stored_without_outputs(path):
+    nb = _read(path)
+    nbformat.validate(nb)
+    dirty = [
+        cell.id
+        for cell in nb.cells
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: cells stored with outputs {dirty}; clear them"
+    ids = [cell.id for cell in nb.cells]
+    assert len(ids) == len(set(ids)), f"{path.name}: duplicate cell ids"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_nbgrader_metadata(path):
+    """Grade ids unique, graded cells locked with points, answers hold a solution region."""
+    nb = _read(path)
+    grade_ids = [_nbgrader(c)["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(grade_ids) == len(set(grade_ids)), f"duplicate grade ids in {path.name}"
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if not meta:
+            continue
+        assert meta["schema_version"] == 3
+        if meta.get("solution"):
+            assert "### BEGIN SOLUTION" in cell.source, meta["grade_id"]
+            assert "### END SOLUTION" in cell.source, meta["grade_id"]
+        else:
+            assert "### BEGIN SOLUTION" not in cell.source, meta["grade_id"]
+        if meta.get("grade"):
+            assert meta["locked"], meta["grade_id"]
+            assert meta["points"] > 0, meta["grade_id"]
+
+
+def _defined_names(nb) -> set[str]:
+    """Functions defined by answer cells and export cells (what a student's notebook has)."""
+    names = set()
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code":
+            continue
+        if not (meta.get("solution") or "export" in cell.metadata.get("tags", [])):
+            continue
+        names |= set(re.findall(r"^(?:c?p?def)\s+(\w+)\s*\(", cell.source, flags=re.M))
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_graded_cells_point_to_real_checkers(path):
+    """The ``cs_conv`` metadata of every graded cell names a checker, its functions and a key."""
+    from cs_conv.check import CHECKERS
+
+    nb = _read(path)
+    defined = _defined_names(nb)
+    graded = [c for c in nb.cells if _is_graded(c)]
+    for cell in graded:
+        gid = _nbgrader(cell)["grade_id"]
+        spec = cell.metadata.get("cs_conv")
+        assert spec, f"{gid}: no cs_conv metadata"
+        assert spec["checker"] in CHECKERS, f"{gid}: unknown checker {spec['checker']}"
+        checker = CHECKERS[spec["checker"]]
+        assert set(spec["functions"]) == set(checker.functions), gid
+        for arg, name in spec["functions"].items():
+            assert name in defined, f"{gid}: {arg} -> {name}, which the notebook does not define"
+        assert spec["key"].startswith("hidden-"), gid
+        assert spec.get("stage") in (None, "loops", "fancy", "cython"), gid
+        src = cell.source
+        hidden = src[src.index("### BEGIN HIDDEN TESTS") : src.index("### END HIDDEN TESTS")]
+        assert f'key="{spec["key"]}"' in hidden, gid
+        assert ".assert_ok()" in hidden, gid
+        visible_key = spec["key"].replace("hidden-", "visible-", 1)
+        assert f'key="{visible_key}"' in src.split("### BEGIN HIDDEN TESTS")[0], gid
+        ast.parse(src)  # plain Python, no magics
+
+
+def test_points_and_grade_ids_across_the_course():
+    graded = [
+        _nbgrader(cell) for path in NOTEBOOKS for cell in _read(path).cells if _is_graded(cell)
+    ]
+    ids = [meta["grade_id"] for meta in graded]
+    assert len(ids) == len(set(ids)), "a grade id is used twice in the course"
+    assert sum(meta["points"] for meta in graded) >= 20
+
+
+# ------------------------------------------------------------------ slow: the sources
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_source_notebook_runs_and_passes(executed_sources, name):
+    nb, seconds = executed_sources[name]
+    errors = _errors(nb)
+    assert not errors, "\n\n".join(
+        f"{name} cell {i} ({cell.id}):\n{cell.source[:300]}\n-> {out.ename}: {out.evalue}"
+        for i, cell, out in errors
+    )
+    for cell in nb.cells:
+        if _is_visible_check(cell):
+            text = _output_text(cell)
+            assert "passed" in text, f"{name} {cell.id}: {text[:500]}"
+    assert seconds < 240, f"{name} took {seconds:.0f} s"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_source_notebook_validates(executed_sources, tmp_path, name):
+    """What ``nbgrader validate`` checks, on the executed notebook (no second execution)."""
+    from nbgrader.preprocessors import CheckCellMetadata
+    from nbgrader.validator import Validator
+    from traitlets import List
+
+    class ValidateExecuted(Validator):
+        preprocessors = List([CheckCellMetadata])
+
+    nb, _ = executed_sources[name]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    results = ValidateExecuted().validate(str(path))
+    assert results == {}, json.dumps(results, indent=1)[:3000]
+
+
+# ------------------------------------------------------------------ slow: the student versions
+
+
+@pytest.mark.slow
+def test_release_strips_solutions_and_hidden_tests(released):
+    names = sorted(p.name for p in released.glob("*.ipynb"))
+    assert names == NAMES
+    for path in sorted(released.glob("*.ipynb")):
+        nb = _read(path)
+        for cell in nb.cells:
+            assert "### BEGIN SOLUTION" not in cell.source, (path.name, cell.id)
+            assert "BEGIN HIDDEN TESTS" not in cell.source, (path.name, cell.id)
+            assert 'key="hidden-' not in cell.source, (path.name, cell.id)
+            if _nbgrader(cell).get("solution") and cell.cell_type == "code":
+                assert "raise NotImplementedError()" in cell.source, (path.name, cell.id)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_released_notebook_says_not_implemented(executed_releases, name):
+    nb, seconds = executed_releases[name]
+    for i, cell, out in _errors(nb):
+        # only graded cells may fail, with the checker's AssertionError (a short traceback)
+        assert _is_graded(cell), f"{name} cell {i} ({cell.id}) failed: {out.ename}: {out.evalue}"
+        assert out.ename == "AssertionError", f"{name} {cell.id}: {out.ename}: {out.evalue}"
+        assert _says_not_implemented(out.evalue), f"{name} {cell.id}: {out.evalue}"
+        assert len(out.traceback) <= 6, f"{name} {cell.id}: a deep traceback"
+    checks = [cell for cell in nb.cells if _is_visible_check(cell)]
+    for cell in checks:
+        text = _output_text(cell)
+        assert _says_not_implemented(text), f"{name} {cell.id}: {text[:500]}"
+        assert not any(o.output_type == "error" for o in cell.outputs)
+    graded = [cell for cell in nb.cells if _is_graded(cell)]
+    assert len(checks) == len(graded)
+    assert seconds < 120, f"released {name} took {seconds:.0f} s"
