@@ -1,22 +1,109 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled im2col/col2im kernels; the public wrapper is cs_conv.im2col_cython.
 
-The wrapper validates every shape before calling in here, and passes
-C-contiguous arrays, so these loops may skip bounds checks.
+The wrapper validates every shape before calling in here and passes
+C-contiguous float32/float64 arrays; these entry points still check that the
+buffers are C-contiguous, of one dtype and large enough for the sizes given,
+so a wrong call raises instead of touching memory it does not own.
 
-Layout (see cs_conv.im2col_loops):
+Layout (see cs_conv.im2col_loops), with two strides so that the same kernel
+fills both the public ``cols`` and the per-image blocks of the layer::
+
     cols[(c*HH + di)*WW + dj, (n*H_out + i)*W_out + j] = x_pad[n, c, i*sh + di, j*sw + dj]
+    element (row, n, i, j) lives at  offset + row*row_stride + n*img_stride + i*W_out + j
 
-Loop order: for each row (c, di, dj) of cols, walk its columns in order, so
-every write to cols is a contiguous run of W_out values.  Padding is never
-materialised: for a fixed (di, dj) the output positions whose window tap
-falls inside the image form one range [j_lo, j_hi) per image row, computed
-once; outside it the tap reads a zero.
+``row_stride = N*H_out*W_out, img_stride = H_out*W_out`` is the public layout
+``(C*HH*WW, N*H_out*W_out)``; ``row_stride = H_out*W_out,
+img_stride = C*HH*WW*H_out*W_out`` is a stack of per-image matrices
+``(N, C*HH*WW, H_out*W_out)``.
+
+Loop order: image n, channel c, tap (di, dj), output row i.  One image's
+channel plane (H*W values) is read from L1 while its HH*WW taps are written,
+each tap as one contiguous run of H_out*W_out values (W_out values per output
+row).  Padding is never materialised: for a fixed tap the output positions
+whose window reads the image form one range [lo, hi) per axis, computed once;
+outside it the tap reads a zero.  With stride 1 a run is a ``memcpy``; when
+also every column is valid and W_out == W, consecutive output rows are
+consecutive input rows and the whole block is one ``memcpy``.
+
+Every loop runs without the GIL.
 """
 
-cimport cython
+from cpython.buffer cimport (
+    PyBUF_C_CONTIGUOUS,
+    PyBUF_FORMAT,
+    PyBUF_WRITABLE,
+    PyBuffer_Release,
+    PyObject_GetBuffer,
+)
 from cython cimport floating
 from libc.string cimport memcpy, memset
+
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    #if defined(__GNUC__) || defined(__clang__)
+    #define CS_RESTRICT __restrict__
+    #elif defined(_MSC_VER)
+    #define CS_RESTRICT __restrict
+    #else
+    #define CS_RESTRICT
+    #endif
+
+    /* dst[j] += src[j]: restrict lets the compiler vectorise the loop */
+    static inline void cs_add_d(double *CS_RESTRICT d, const double *CS_RESTRICT s, Py_ssize_t n)
+    { for (Py_ssize_t j = 0; j < n; ++j) d[j] += s[j]; }
+    static inline void cs_add_f(float *CS_RESTRICT d, const float *CS_RESTRICT s, Py_ssize_t n)
+    { for (Py_ssize_t j = 0; j < n; ++j) d[j] += s[j]; }
+
+    /* Non-temporal (streaming) stores: a large output that will not be read
+       again soon is written around the caches, which saves the read of every
+       destination line before it is written.  x86-64 only; elsewhere plain
+       memcpy/memset. */
+    #if defined(__x86_64__) || defined(_M_X64)
+    #include <emmintrin.h>
+    static inline void cs_nt_scalar(char *d, const char *s, int isz) {
+        if (isz == 8) { long long v; memcpy(&v, s, 8); _mm_stream_si64((long long *)d, v); }
+        else { int v; memcpy(&v, s, 4); _mm_stream_si32((int *)d, v); }
+    }
+    static inline void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz) {
+        char *d = (char *)dst; const char *s = (const char *)src;
+        while (((uintptr_t)d & 15) && nbytes >= isz) { cs_nt_scalar(d, s, isz); d += isz; s += isz; nbytes -= isz; }
+        for (; nbytes >= 16; nbytes -= 16, d += 16, s += 16)
+            _mm_stream_si128((__m128i *)d, _mm_loadu_si128((const __m128i *)s));
+        for (; nbytes >= isz; nbytes -= isz, d += isz, s += isz) cs_nt_scalar(d, s, isz);
+    }
+    static inline void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz) {
+        static const char zeros[8] = {0};
+        char *d = (char *)dst;
+        while (((uintptr_t)d & 15) && nbytes >= isz) { cs_nt_scalar(d, zeros, isz); d += isz; nbytes -= isz; }
+        for (; nbytes >= 16; nbytes -= 16, d += 16) _mm_stream_si128((__m128i *)d, _mm_setzero_si128());
+        for (; nbytes >= isz; nbytes -= isz, d += isz) cs_nt_scalar(d, zeros, isz);
+    }
+    static inline void cs_nt_store(void *dst, const void *src, int isz)
+    { cs_nt_scalar((char *)dst, (const char *)src, isz); }
+    static inline void cs_sfence(void) { _mm_sfence(); }
+    #else
+    static inline void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz)
+    { (void)isz; memcpy(dst, src, (size_t)nbytes); }
+    static inline void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz)
+    { (void)isz; memset(dst, 0, (size_t)nbytes); }
+    static inline void cs_nt_store(void *dst, const void *src, int isz)
+    { memcpy(dst, src, (size_t)isz); }
+    static inline void cs_sfence(void) {}
+    #endif
+    """
+    void cs_add_d(double *d, const double *s, Py_ssize_t n) noexcept nogil
+    void cs_add_f(float *d, const float *s, Py_ssize_t n) noexcept nogil
+    void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz) noexcept nogil
+    void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz) noexcept nogil
+    void cs_nt_store(void *dst, const void *src, int isz) noexcept nogil
+    void cs_sfence() noexcept nogil
+
+# im2col outputs at least this large are written with streaming stores
+cdef Py_ssize_t STREAM_BYTES = 64 * 1024 * 1024
 
 
 cdef inline void _valid_range(Py_ssize_t d, Py_ssize_t p, Py_ssize_t s,
@@ -39,68 +126,226 @@ cdef inline void _valid_range(Py_ssize_t d, Py_ssize_t p, Py_ssize_t s,
         lo[0] = hi[0]
 
 
-def im2col_kernel(const floating[:, :, :, ::1] x, floating[:, ::1] cols,
+cdef inline void _copy(floating *dst, const floating *src, Py_ssize_t n,
+                       bint stream) noexcept nogil:
+    """memcpy, but short runs (a few output columns) by a plain loop: no call."""
+    cdef Py_ssize_t j
+    if stream:
+        cs_nt_copy(dst, src, n * sizeof(floating), sizeof(floating))
+    elif n >= 32:
+        memcpy(dst, src, n * sizeof(floating))
+    else:
+        for j in range(n):
+            dst[j] = src[j]
+
+
+cdef inline void _zero(floating *dst, Py_ssize_t n, bint stream) noexcept nogil:
+    cdef Py_ssize_t j
+    if stream:
+        cs_nt_zero(dst, n * sizeof(floating), sizeof(floating))
+    elif n >= 32:
+        memset(dst, 0, n * sizeof(floating))
+    else:
+        for j in range(n):
+            dst[j] = 0
+
+
+cdef void _im2col(const floating *x, floating *cols,
+                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
                   Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
-    """Fill ``cols`` (every cell is written) from contiguous ``x``."""
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t c, di, dj, n, i, j, yy, row, j_lo, j_hi
-    cdef floating *dst
-    cdef const floating *src
-    with nogil:
-        for c in range(C):
-            for di in range(HH):
-                for dj in range(WW):
-                    row = (c * HH + di) * WW + dj
-                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                    for n in range(N):
-                        for i in range(H_out):
-                            dst = &cols[row, (n * H_out + i) * W_out]
-                            yy = i * sh + di - ph
-                            if yy < 0 or yy >= H or j_lo == j_hi:
-                                memset(dst, 0, W_out * sizeof(floating))
-                                continue
-                            if j_lo > 0:
-                                memset(dst, 0, j_lo * sizeof(floating))
-                            if j_hi < W_out:
-                                memset(dst + j_hi, 0, (W_out - j_hi) * sizeof(floating))
-                            src = &x[n, c, yy, j_lo * sw + dj - pw]
-                            if sw == 1:
-                                memcpy(dst + j_lo, src, (j_hi - j_lo) * sizeof(floating))
-                            else:
-                                for j in range(j_hi - j_lo):
-                                    dst[j_lo + j] = src[j * sw]
-
-
-def col2im_kernel(const floating[:, ::1] cols, floating[:, :, :, ::1] dx,
-                  Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
-    """Add every cell of ``cols`` into zero-initialised, contiguous ``dx``.
-
-    Cells that fall on the padding are dropped (that is the crop).
-    """
-    cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
-    cdef Py_ssize_t c, di, dj, n, i, j, yy, row, j_lo, j_hi
+                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                  Py_ssize_t row_stride, Py_ssize_t img_stride, bint stream) noexcept nogil:
+    cdef Py_ssize_t n, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
+    cdef const floating *plane
     cdef const floating *src
     cdef floating *dst
-    with nogil:
+    cdef floating *run
+    for n in range(N):
         for c in range(C):
+            plane = x + (n * C + c) * H * W
             for di in range(HH):
+                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
                 for dj in range(WW):
-                    row = (c * HH + di) * WW + dj
                     _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                    if j_lo == j_hi:
+                    nj = j_hi - j_lo
+                    row = (c * HH + di) * WW + dj
+                    dst = cols + row * row_stride + n * img_stride
+                    if nj == 0 or i_lo == i_hi:
+                        _zero(dst, H_out * W_out, stream)
                         continue
-                    for n in range(N):
-                        for i in range(H_out):
-                            yy = i * sh + di - ph
-                            if yy < 0 or yy >= H:
-                                continue
-                            src = &cols[row, (n * H_out + i) * W_out]
-                            dst = &dx[n, c, yy, j_lo * sw + dj - pw]
-                            if sw == 1:
-                                for j in range(j_hi - j_lo):
-                                    dst[j] += src[j_lo + j]
-                            else:
-                                for j in range(j_hi - j_lo):
-                                    dst[j * sw] += src[j_lo + j]
+                    # output rows above and below the image read zeros: two blocks
+                    if i_lo > 0:
+                        _zero(dst, i_lo * W_out, stream)
+                    if i_hi < H_out:
+                        _zero(dst + i_hi * W_out, (H_out - i_hi) * W_out, stream)
+                    src = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
+                    run = dst + i_lo * W_out
+                    if sw == 1 and nj == W_out and W_out == W and sh == 1:
+                        # rows i and i+1 are adjacent in x and in cols: one block
+                        _copy(run, src, (i_hi - i_lo) * W_out, stream)
+                        continue
+                    for i in range(i_hi - i_lo):
+                        if j_lo > 0:
+                            _zero(run, j_lo, stream)
+                        if j_hi < W_out:
+                            _zero(run + j_hi, W_out - j_hi, stream)
+                        if sw == 1:
+                            _copy(run + j_lo, src, nj, stream)
+                        elif stream:
+                            for j in range(nj):
+                                cs_nt_store(run + j_lo + j, src + j * sw, sizeof(floating))
+                        else:
+                            for j in range(nj):
+                                run[j_lo + j] = src[j * sw]
+                        run += W_out
+                        src += sh * W
+    if stream:
+        cs_sfence()
+
+
+cdef inline void _add(floating *dst, const floating *src, Py_ssize_t n) noexcept nogil:
+    if floating is double:
+        cs_add_d(dst, src, n)
+    else:
+        cs_add_f(dst, src, n)
+
+
+cdef void _col2im(const floating *cols, floating *dx,
+                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                  Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                  Py_ssize_t row_stride, Py_ssize_t img_stride) noexcept nogil:
+    cdef Py_ssize_t n, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
+    cdef floating *plane
+    cdef floating *dst
+    cdef const floating *src
+    for n in range(N):
+        for c in range(C):
+            plane = dx + (n * C + c) * H * W
+            for di in range(HH):
+                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
+                if i_lo == i_hi:
+                    continue
+                for dj in range(WW):
+                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
+                    nj = j_hi - j_lo
+                    if nj == 0:
+                        continue
+                    row = (c * HH + di) * WW + dj
+                    src = cols + row * row_stride + n * img_stride + i_lo * W_out + j_lo
+                    dst = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
+                    if sw == 1 and nj == W_out and W_out == W and sh == 1:
+                        _add(dst, src, (i_hi - i_lo) * W_out)
+                        continue
+                    for i in range(i_hi - i_lo):
+                        if sw == 1:
+                            _add(dst, src, nj)
+                        else:
+                            for j in range(nj):
+                                dst[j * sw] += src[j]
+                        src += W_out
+                        dst += sh * W
+
+
+cdef int _kind(Py_buffer *b) except -1:
+    """1 for float64, 0 for float32; ValueError otherwise."""
+    if b.itemsize == 8 and b.format != NULL and b.format[0] == b'd' and b.format[1] == 0:
+        return 1
+    if b.itemsize == 4 and b.format != NULL and b.format[0] == b'f' and b.format[1] == 0:
+        return 0
+    raise ValueError("the kernels take float32 or float64 arrays")
+
+
+cdef int _run(bint forward, object x, object cols,
+              Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+              Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+              Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset) except -1:
+    cdef Py_buffer xb, cb
+    cdef int kind
+    cdef bint stream
+    cdef Py_ssize_t K = C * HH * WW, L = H_out * W_out, need
+    if min(N, C, H, W, HH, WW, sh, sw, H_out, W_out) < 1 or min(ph, pw) < 0:
+        raise ValueError("sizes must be positive (and pads non-negative)")
+    if (H + 2 * ph - HH) // sh + 1 != H_out or (W + 2 * pw - WW) // sw + 1 != W_out:
+        raise ValueError("H_out/W_out do not match the other sizes")
+    # the last element any (row, n, i, j) touches must lie inside cols
+    need = offset + (K - 1) * row_stride + (N - 1) * img_stride + L
+    if row_stride < 0 or img_stride < 0 or offset < 0:
+        raise ValueError("strides and offset must be non-negative")
+    PyObject_GetBuffer(x, &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT
+                       | (0 if forward else PyBUF_WRITABLE))
+    try:
+        PyObject_GetBuffer(cols, &cb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT
+                           | (PyBUF_WRITABLE if forward else 0))
+        try:
+            kind = _kind(&xb)
+            if _kind(&cb) != kind:
+                raise ValueError("x and cols must have the same dtype")
+            if xb.len != N * C * H * W * xb.itemsize:
+                raise ValueError("x does not hold N*C*H*W values")
+            if cb.len < need * cb.itemsize:
+                raise ValueError("cols is too small for these sizes and strides")
+            # a cols larger than the caches is not read back soon: stream it
+            stream = forward and K * N * L * cb.itemsize >= STREAM_BYTES
+            with nogil:
+                if forward and kind == 1:
+                    _im2col(<const double *>xb.buf, (<double *>cb.buf) + offset, N, C, H, W, HH, WW,
+                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, stream)
+                elif forward:
+                    _im2col(<const float *>xb.buf, (<float *>cb.buf) + offset, N, C, H, W, HH, WW,
+                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, stream)
+                elif kind == 1:
+                    _col2im((<const double *>cb.buf) + offset, <double *>xb.buf, N, C, H, W, HH, WW,
+                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride)
+                else:
+                    _col2im((<const float *>cb.buf) + offset, <float *>xb.buf, N, C, H, W, HH, WW,
+                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride)
+        finally:
+            PyBuffer_Release(&cb)
+    finally:
+        PyBuffer_Release(&xb)
+    return 0
+
+
+def im2col_into(x, cols, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset=0):
+    """Write every cell of ``cols`` (laid out by the two strides) from ``x``.
+
+    ``x`` is C-contiguous ``(N, C, H, W)``; ``cols`` any C-contiguous buffer of
+    the same dtype, large enough; element (row, n, i, j) goes to
+    ``offset + row*row_stride + n*img_stride + i*W_out + j``.  Releases the GIL.
+    """
+    _run(True, x, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+         row_stride, img_stride, offset)
+
+
+def col2im_into(cols, dx, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset=0):
+    """Add every cell of ``cols`` into ``dx`` (C-contiguous, usually zeros).
+
+    Same layout arguments as :func:`im2col_into`.  Cells that fall on the
+    padding are dropped (that is the crop).  Releases the GIL.
+    """
+    _run(False, dx, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+         row_stride, img_stride, offset)
+
+
+def im2col_kernel(x, cols, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
+    """Fill the public-layout ``cols`` (every cell is written) from contiguous ``x``."""
+    N, C, H, W = x.shape
+    L = H_out * W_out
+    _run(True, x, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out, N * L, L, 0)
+
+
+def col2im_kernel(cols, dx, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
+    """Add the public-layout ``cols`` into zero-initialised, contiguous ``dx``."""
+    N, C, H, W = dx.shape
+    L = H_out * W_out
+    _run(False, dx, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out, N * L, L, 0)

@@ -1,22 +1,149 @@
 """Stage 4: im2col and col2im by a compiled Cython kernel.
 
 This module validates and documents; the loops live in the private
-extension :mod:`cs_conv._im2col_cy` (typed memoryviews, fused
-float32/float64, ``Py_ssize_t`` indices, no bounds checks, the GIL released).
+extension :mod:`cs_conv._im2col_cy` (raw float32/float64 buffers,
+``Py_ssize_t`` indices, no bounds checks, the GIL released).
 The kernel never builds a padded copy of ``x``: for each filter tap it
-computes which output positions read the image and writes zeros elsewhere.
+computes which output positions read the image and writes zeros elsewhere,
+and it writes each tap's values as contiguous runs (one ``memcpy`` per output
+row when the stride is 1).
 
 The layout is the package's one layout, see :mod:`cs_conv.im2col_loops`.
+
+Validation is complete but cheap: every call is validated by
+:mod:`cs_conv.geometry`; for the common call (a float32/float64 array, plain
+``int`` sizes) its result is memoised, so a repeated call costs a dictionary
+lookup instead of a few microseconds.
 """
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from . import _im2col_cy
-from .geometry import col2im_inputs, im2col_inputs
+from .geometry import col2im_inputs, conv_geometry, im2col_inputs
 
-__all__ = ["col2im", "im2col"]
+__all__ = ["col2im", "get_num_threads", "im2col", "set_num_threads"]
+
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+_NUM_THREADS = 1
+
+
+def set_num_threads(n: int) -> None:
+    """Threads :mod:`cs_conv.layers` may use (default 1); see :func:`get_num_threads`.
+
+    With ``n > 1`` :func:`im2col`, :func:`col2im` and :mod:`cs_conv.layers`
+    split the batch into ``n`` blocks of images, one kernel call per block in
+    a thread pool (the kernels release the GIL).  The layer's matrix products
+    run between the kernel calls, never beside them, with however many
+    threads BLAS is allowed (set it with ``threadpoolctl``): a threaded
+    kernel running beside threaded BLAS would oversubscribe the cores.
+    """
+    global _NUM_THREADS
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"the number of threads must be an int >= 1, got {n!r}")
+    _NUM_THREADS = n
+
+
+def get_num_threads() -> int:
+    """The thread count set by :func:`set_num_threads` (default 1)."""
+    return _NUM_THREADS
+
+
+_POOL = None
+#: below this many cols elements a call is not worth splitting across threads
+_MIN_PARALLEL = 1 << 16
+
+
+def _pool(threads):
+    global _POOL
+    if _POOL is None or _POOL._max_workers < threads:
+        _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cs_conv")
+    return _POOL
+
+
+def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None):
+    """Run the im2col (``forward``) or col2im kernel over ``x``'s images.
+
+    ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` the
+    12 sizes of :func:`fast_geometry`.  With more than one thread (see
+    :func:`set_num_threads`) and enough work, the images are split into one
+    contiguous block per thread; each block's kernel runs with the GIL
+    released and touches only its own images' cells, so the blocks need no
+    locking.
+    """
+    if forward:
+        kernel = _im2col_cy.im2col_into
+    else:  # col2im_into takes (cols, dx, ...)
+
+        def kernel(dx, cols, *args):
+            _im2col_cy.col2im_into(cols, dx, *args)
+
+    N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out = g
+    T = min(_NUM_THREADS if threads is None else threads, N)
+    if T <= 1 or C * HH * WW * N * H_out * W_out < _MIN_PARALLEL:
+        kernel(x, cols, *g, row_stride, img_stride, offset)
+        return
+    bounds = [N * t // T for t in range(T + 1)]
+    futures = [
+        _pool(T).submit(
+            kernel,
+            x[n0:n1],
+            cols,
+            n1 - n0,
+            C,
+            H,
+            W,
+            HH,
+            WW,
+            sh,
+            sw,
+            ph,
+            pw,
+            H_out,
+            W_out,
+            row_stride,
+            img_stride,
+            offset + n0 * img_stride,
+        )
+        for n0, n1 in itertools.pairwise(bounds)
+    ]
+    for f in futures:
+        f.result()
+
+
+def _plain(v) -> bool:
+    """A plain ``int`` or a 2-tuple of plain ints (``bool``, floats, NumPy ints are not)."""
+    t = type(v)
+    return t is int or (t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int)
+
+
+_GEOMETRY_CACHE: dict = {}
+
+
+def fast_geometry(shape, HH, WW, stride, pad):
+    """Validated sizes of a call with plain-int arguments, or None.
+
+    Returns ``(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)`` as computed
+    by :func:`cs_conv.geometry.conv_geometry` (so every check it makes is made,
+    and its error raised), memoised on the exact arguments: a repeated call
+    costs one dictionary lookup.  Arguments of other types return None, and the
+    caller then validates (and converts) them in full.
+    """
+    if not (type(HH) is int and type(WW) is int and _plain(stride) and _plain(pad)):
+        return None
+    key = (shape, HH, WW, stride, pad)
+    g = _GEOMETRY_CACHE.get(key)
+    if g is None:
+        geom = conv_geometry(shape, HH, WW, stride, pad)
+        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
+        if len(_GEOMETRY_CACHE) >= 512:
+            _GEOMETRY_CACHE.clear()
+        _GEOMETRY_CACHE[key] = g
+    return g
 
 
 def im2col(x, HH, WW, stride=1, pad=0):
@@ -43,10 +170,18 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [0., 3.],
            [3., 4.]])
     """
-    x, g = im2col_inputs(x, HH, WW, stride, pad)
-    x = np.ascontiguousarray(x)
-    cols = np.empty(g.cols_shape, dtype=x.dtype)
-    _im2col_cy.im2col_kernel(x, cols, g.HH, g.WW, g.sh, g.sw, g.ph, g.pw, g.H_out, g.W_out)
+    g = None
+    if type(x) is np.ndarray and x.ndim == 4 and x.dtype in _FLOATS:
+        g = fast_geometry(x.shape, HH, WW, stride, pad)
+    if g is None:
+        x, geom = im2col_inputs(x, HH, WW, stride, pad)
+        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
+    N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    L = H_out * W_out
+    cols = np.empty((C * HH * WW, N * L), dtype=x.dtype)
+    images_kernel(True, x, cols, g, N * L, L)
     return cols
 
 
@@ -71,8 +206,27 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     array([[1., 2., 1.],
            [1., 2., 1.]])
     """
-    cols, g = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
-    cols = np.ascontiguousarray(cols)
-    dx = np.zeros(g.x_shape, dtype=cols.dtype)
-    _im2col_cy.col2im_kernel(cols, dx, g.HH, g.WW, g.sh, g.sw, g.ph, g.pw, g.H_out, g.W_out)
+    g = None
+    if (
+        type(cols) is np.ndarray
+        and cols.ndim == 2
+        and cols.dtype in _FLOATS
+        and type(x_shape) is tuple
+        and len(x_shape) == 4
+        and all(type(d) is int for d in x_shape)
+    ):
+        g = fast_geometry(x_shape, HH, WW, stride, pad)
+        if g is not None:
+            N, C, H, W, HH_, WW_, _, _, _, _, H_out, W_out = g
+            if cols.shape != (C * HH_ * WW_, N * H_out * W_out):
+                g = None  # the full path raises the explanatory error
+    if g is None:
+        cols, geom = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
+        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
+    N, C, H, W = g[:4]
+    L = g[10] * g[11]
+    if not cols.flags.c_contiguous:
+        cols = np.ascontiguousarray(cols)
+    dx = np.zeros((N, C, H, W), dtype=cols.dtype)
+    images_kernel(False, dx, cols, g, N * L, L)
     return dx
