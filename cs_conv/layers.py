@@ -16,6 +16,16 @@ then the columns of ``cols`` in their order ``(n, i, j)``)::
 ``backend`` picks the im2col/col2im pair: ``"loops"``
 (:mod:`cs_conv.im2col_loops`), ``"fancy"`` (:mod:`cs_conv.im2col_fancy`) or
 ``"cython"`` (:mod:`cs_conv.im2col_cython`, the default).
+
+The ``"cython"`` backend computes the same products image by image, which
+saves two full passes over memory: ``out[n]`` *is* ``w.reshape(F, -1) @
+cols_n`` (``cols_n`` = image n's columns, a strided view of ``cols``), so
+each product is written straight into ``out`` in its ``(N, F, H_out, W_out)``
+order (no transpose copy); and the backward pass never builds the full
+``dcols``: for a few images at a time it forms ``w.reshape(F, -1).T @ dout_n``
+in a small reused buffer and adds it into ``dx`` with the col2im kernel while
+that buffer is still in cache.  The matrix products are BLAS calls (NumPy's
+``matmul`` over a stack of images).
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import numpy as np
 
 from . import im2col_cython, im2col_fancy, im2col_loops
 from .geometry import conv_inputs, dout_input
+from .im2col_cython import _FLOATS, _plain, images_kernel
 
 __all__ = ["BACKENDS", "LayerCache", "conv_backward", "conv_forward"]
 
@@ -52,6 +63,54 @@ def _backend(name):
         return BACKENDS[name]
     except (KeyError, TypeError):
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, got {name!r}") from None
+
+
+_INPUTS_CACHE: dict = {}
+
+
+def _inputs(x, w, b, conv_param):
+    """:func:`cs_conv.geometry.conv_inputs`, memoised for the common call.
+
+    The common call (three NumPy arrays of one float dtype, a plain
+    ``{"stride": int, "pad": int}`` dict, ints or pairs of ints) is validated
+    in full once per distinct shape and parameters; a repeat costs one
+    dictionary lookup.  Returns ``(x, w, b, g)`` with ``g`` the 12 sizes
+    ``(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)``.
+    """
+    if (
+        type(x) is np.ndarray
+        and type(w) is np.ndarray
+        and type(b) is np.ndarray
+        and type(conv_param) is dict
+        and len(conv_param) == 2
+        and x.dtype in _FLOATS
+        and w.dtype == x.dtype
+        and b.dtype == x.dtype
+    ):
+        stride = conv_param.get("stride")
+        pad = conv_param.get("pad")
+        if _plain(stride) and _plain(pad):
+            key = (x.shape, w.shape, b.shape, stride, pad)
+            g = _INPUTS_CACHE.get(key)
+            if g is None:
+                g = _geometry_tuple(conv_inputs(x, w, b, conv_param)[3])
+                if len(_INPUTS_CACHE) >= 512:
+                    _INPUTS_CACHE.clear()
+                _INPUTS_CACHE[key] = g
+            return x, w, b, g
+    x, w, b, geom = conv_inputs(x, w, b, conv_param)
+    return x, w, b, _geometry_tuple(geom)
+
+
+def _geometry_tuple(g):
+    return (*g.x_shape, g.HH, g.WW, *g.stride, *g.pad, g.H_out, g.W_out)
+
+
+def _images_per_block(N, K, L, itemsize, threads):
+    """Images per block of the backward pass: its dcols (K, L each) stays ~2 MiB."""
+    per_image = K * L * itemsize
+    m = max(1, (2 << 20) // max(per_image, 1))
+    return min(N, max(m, threads))
 
 
 def conv_forward(x, w, b, conv_param, backend="cython"):
@@ -84,12 +143,27 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
            [26., 30., 34.]])
     """
     impl = _backend(backend)
-    x, w, b, g = conv_inputs(x, w, b, conv_param)
-    F = w.shape[0]
-    cols = impl.im2col(x, g.HH, g.WW, g.stride, g.pad)
-    out = w.reshape(F, -1) @ cols
-    out += b[:, None]
-    out = np.ascontiguousarray(out.reshape(F, g.N, g.H_out, g.W_out).transpose(1, 0, 2, 3))
+    if impl is not im2col_cython:
+        x, w, b, geom = conv_inputs(x, w, b, conv_param)
+        F = w.shape[0]
+        cols = impl.im2col(x, geom.HH, geom.WW, geom.stride, geom.pad)
+        out = w.reshape(F, -1) @ cols
+        out += b[:, None]
+        out = np.ascontiguousarray(
+            out.reshape(F, geom.N, geom.H_out, geom.W_out).transpose(1, 0, 2, 3)
+        )
+        return out, LayerCache(x, w, b, conv_param, cols, backend)
+    x, w, b, g = _inputs(x, w, b, conv_param)
+    N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
+    F, K, L = w.shape[0], C * HH * WW, H_out * W_out
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    cols = np.empty((K, N * L), dtype=x.dtype)
+    images_kernel(True, x, cols, g, N * L, L)
+    out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
+    # out[n] = w2 @ cols_n: one BLAS product per image, written in place
+    np.matmul(w.reshape(F, K), cols.reshape(K, N, L).transpose(1, 0, 2), out=out.reshape(N, F, L))
+    out += b[:, None, None]
     return out, LayerCache(x, w, b, conv_param, cols, backend)
 
 
@@ -111,17 +185,40 @@ def conv_backward(dout, cache):
     """
     x, w, b, conv_param, cols, backend = cache
     impl = _backend(backend)
-    x, w, b, g = conv_inputs(x, w, b, conv_param)
-    F = w.shape[0]
-    dout = dout_input(dout, g, F, x.dtype)
-    if cols.shape != g.cols_shape:
+    x, w, b, g = _inputs(x, w, b, conv_param)
+    N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out = g
+    F, K, L = w.shape[0], C * HH * WW, H_out * W_out
+    if not (
+        type(dout) is np.ndarray and dout.dtype == x.dtype and dout.shape == (N, F, H_out, W_out)
+    ):  # else dout_input would return dout unchanged
+        dout = dout_input(dout, conv_inputs(x, w, b, conv_param)[3], F, x.dtype)
+    if cols.shape != (K, N * L):
         raise ValueError(
-            f"cache.cols has shape {cols.shape}, expected {g.cols_shape}: "
+            f"cache.cols has shape {cols.shape}, expected {(K, N * L)}: "
             "pass the cache returned by conv_forward unchanged"
         )
-    d = dout.transpose(1, 0, 2, 3).reshape(F, -1)
-    db = dout.sum(axis=(0, 2, 3))
-    dw = (d @ cols.T).reshape(w.shape)
-    dcols = w.reshape(F, -1).T @ d
-    dx = impl.col2im(dcols, g.x_shape, g.HH, g.WW, g.stride, g.pad)
-    return dx, dw, db
+    if impl is not im2col_cython:
+        d = dout.transpose(1, 0, 2, 3).reshape(F, -1)
+        db = dout.sum(axis=(0, 2, 3))
+        dw = (d @ cols.T).reshape(w.shape)
+        dcols = w.reshape(F, -1).T @ d
+        dx = impl.col2im(dcols, (N, C, H, W), HH, WW, (sh, sw), (ph, pw))
+        return dx, dw, db
+    dtype = dout.dtype  # float64 if either dout or the inputs are
+    w2 = w.reshape(F, K).astype(dtype, copy=False)
+    cols = cols.astype(dtype, copy=False)
+    d3 = np.ascontiguousarray(dout).reshape(N, F, L)
+    db = d3.sum(axis=(0, 2))
+    # dw = sum_n dout_n @ cols_n.T: one product per image, summed
+    dw = np.matmul(d3, cols.reshape(K, N, L).transpose(1, 2, 0)).sum(axis=0)
+    dx = np.zeros((N, C, H, W), dtype=dtype)
+    threads = im2col_cython.get_num_threads()
+    m = _images_per_block(N, K, L, dtype.itemsize, threads)
+    buf = np.empty((m, K, L), dtype=dtype)
+    w2t = w2.T
+    for n0 in range(0, N, m):
+        n1 = min(N, n0 + m)
+        block = buf[: n1 - n0]
+        np.matmul(w2t, d3[n0:n1], out=block)  # dcols of images n0..n1, (m, K, L)
+        images_kernel(False, dx[n0:n1], buf, (n1 - n0, *g[1:]), L, K * L)
+    return dx, dw.reshape(w.shape), db
