@@ -121,6 +121,20 @@ def cmd_report(args):
     return 0
 
 
+def cmd_gradebook(args):
+    from .pipeline import load_course
+    from .store import GradeStore, export_gradebook
+
+    course = load_course(args.source, args.assignment)
+    db = export_gradebook(
+        GradeStore(args.out),
+        args.db or Path(args.out) / "gradebook.db",
+        {k: v for k, v in course.tests.items() if v},
+    )
+    print(f"nbgrader gradebook: {db}")
+    return 0
+
+
 # generous but bounded (a %%cython cell compiles in ~10 s on 2 busy cores);
 # the adversarial students of the sample class fail fast
 DEMO_LIMITS = dict(cell_timeout=40.0, test_timeout=20.0, total_timeout=180.0)
@@ -162,6 +176,15 @@ def register(subparsers) -> None:
         p.add_argument("--source", default=None)
         p.add_argument("--assignment", default="cs_conv")
         p.set_defaults(func=func)
+
+    p = subparsers.add_parser(
+        "gradebook", help="export the grades in --out to an nbgrader gradebook (SQLite)"
+    )
+    p.add_argument("--out", default="grades", help="the grade folder (default grades/)")
+    p.add_argument("--db", default=None, help="gradebook file (default OUT/gradebook.db)")
+    p.add_argument("--source", default=None)
+    p.add_argument("--assignment", default="cs_conv")
+    p.set_defaults(func=cmd_gradebook)
 
     p = subparsers.add_parser(
         "demo", help="grade the bundled sample class: grades, feedback and a report"

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,29 @@ def make_job(sub, course: Course, limits: Limits, sandbox: str):
     return job, cells, found
 
 
+def warm_cython_cache(course: Course, limits: Limits, kind: str, folder: Path) -> str:
+    """Compile the instructor's own ``%%cython`` cells once, in the sandbox, so that
+    every submission starts with them built (students' cells still compile in
+    their own per-submission cache).  Only instructor code runs here, so the
+    result can be shared; returns the folder or ``""``."""
+    cells = []
+    for stem in sorted(course.tests):
+        nb = student_version(nbmod.read(course.source_dir / f"{stem}.ipynb"))
+        for c in nb.cells:
+            solution = c.metadata.get("nbgrader", {}).get("solution")
+            if c.cell_type == "code" and c.source.lstrip().startswith("%%cython") and not solution:
+                cells.append({"index": len(cells), "source": c.source})
+    if not cells:
+        return ""
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = folder / "empty"
+    empty.mkdir(exist_ok=True)
+    job = Job("instructor", course.assignment, "cython-cache", str(empty), cells, [])
+    job.limits, job.sandbox, job.export_cache = limits.to_dict(), kind, str(folder / "cython")
+    run_job(job, slot=0)
+    return str(folder / "cython") if (folder / "cython").is_dir() else ""
+
+
 def grade(
     submissions,
     out,
@@ -168,6 +193,12 @@ def grade(
             todo[(sub.student, sub.assignment, sub.notebook)] = (sub, job, cells, found)
         if executor is None:
             executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers)
+        cache_dir = Path(tempfile.mkdtemp(prefix="cs-conv-cython-"))
+        if any(v[1] is not None for v in todo.values()):
+            cache = warm_cython_cache(course, limits, kind, cache_dir)
+            for v in todo.values():
+                if v[1] is not None:
+                    v[1].cython_cache = cache
         bar = Progress(len(todo), "grading", enabled=progress)
         jobs = [v[1] for v in todo.values() if v[1] is not None]
         for sub, job, _, _ in todo.values():
@@ -188,6 +219,7 @@ def grade(
                 bar.update(f"{job.student}/{job.notebook}")
         finally:
             bar.close()
+            shutil.rmtree(cache_dir, ignore_errors=True)
             run.seconds = round(time.monotonic() - t0, 3)
         if write_reports:
             finish(store, course, run)

@@ -48,6 +48,8 @@ class Job:
     limits: dict = field(default_factory=dict)
     sandbox: str = "auto"
     submission_hash: str = ""
+    cython_cache: str = ""  # a trusted folder of compiled %%cython modules to start from
+    export_cache: str = ""  # copy the compiled modules here afterwards (trusted jobs only)
 
 
 @dataclass
@@ -140,9 +142,14 @@ class _Events:
 
 
 def run_job(job: Job, slot: int = 0, workdir: str | None = None) -> RawResult:
-    limits = sandbox.Limits(**job.limits)
+    """Run one notebook in the sandbox; ``slot`` picks a preferred uid."""
     kind = sandbox.detect_kind(job.sandbox)
-    uid = sandbox.slot_uid(slot, kind)
+    with sandbox.reserve_uid(slot, kind) as uid:
+        return _run_job(job, uid, kind, workdir)
+
+
+def _run_job(job, uid, kind, workdir) -> RawResult:
+    limits = sandbox.Limits(**job.limits)
     res = RawResult(
         job.student, job.assignment, job.notebook, kind, submission_hash=job.submission_hash
     )
@@ -153,6 +160,8 @@ def run_job(job: Job, slot: int = 0, workdir: str | None = None) -> RawResult:
         sub, jobdir, out = base / "sub", base / "job", base / "out"
         _copy_submission(job.sub_dir, sub)
         (sub / ".cs_conv").mkdir(exist_ok=True)
+        if job.cython_cache and os.path.isdir(job.cython_cache):
+            shutil.copytree(job.cython_cache, sub / ".cs_conv" / "ipython" / "cython")
         jobdir.mkdir()
         out.mkdir()
         shutil.copy(WORKER_SCRIPT, jobdir / "worker.py")
@@ -174,6 +183,11 @@ def run_job(job: Job, slot: int = 0, workdir: str | None = None) -> RawResult:
             if finished:
                 break
             res.restarts += 1
+        built = base / "sub" / ".cs_conv" / "ipython" / "cython"
+        if job.export_cache and built.is_dir():
+            shutil.copytree(
+                built, job.export_cache, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.c")
+            )
     finally:
         sandbox.kill_leftovers(uid)
         shutil.rmtree(base, ignore_errors=True)

@@ -36,3 +36,16 @@ def test_plain_command_runs_in_the_submission(tmp_path):
     assert extra["cwd"] == str(tmp_path / "s")
     assert extra["env"]["CS_CONV_EVENT_FD"] == "7"
     assert argv[-2].endswith("worker.py")
+
+
+def test_concurrent_graders_never_share_a_uid():
+    import os
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("uids are switched only as root")
+    with sandbox.reserve_uid(0) as a, sandbox.reserve_uid(0) as b:
+        assert a is not None
+        assert b is not None
+        assert a != b
