@@ -44,7 +44,8 @@ def _case_lines(checker, rec) -> list[str]:
     lines = []
     if o.status == "error":
         who = o.stage or checker.title
-        lines.append(f"Your {who} raised {o.error_type}: {o.error_message}".rstrip())
+        detail = f": {o.error_message}" if o.error_message else ""
+        lines.append(f"Your {who} raised {o.error_type}{detail}")
         return lines
     if o.status == "none":
         lines.append(f"Your {o.stage or checker.title} returned None (is `return` missing?).")
@@ -100,6 +101,19 @@ def compose(checker, label: str, records, diag) -> str:
         return (
             f"{label}: all {n} cases pass (strides {strides}, pads {pads}, "
             f"{' and '.join(dtypes)}; square and non-square shapes)."
+        )
+    if diag.codes == ["not-implemented"] and all(r.outcome.not_implemented for r in failing):
+        how = (
+            "returns None"
+            if failing[0].outcome.status == "none"
+            else ("raises NotImplementedError")
+        )
+        return "\n".join(
+            [
+                f"{label}: not implemented yet.",
+                f"Diagnosis [not-implemented]: your function {how}.",
+                _wrap(f"Fix: {CATALOGUE['not-implemented'].fix}"),
+            ]
         )
     parts = [f"{label}: {len(failing)} of {n} cases fail."]
     focus = diag.focus

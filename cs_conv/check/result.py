@@ -105,6 +105,12 @@ class CheckResult:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        # a bare result at the end of a cell outside Jupyter's HTML (terminal
+        # IPython, nbconvert to text) should read like the message, not a dataclass
+        verdict = "passed" if self.passed else f"failed {self.mistakes or ''}".rstrip()
+        return f"<CheckResult {self.label}: {verdict}, score {self.score:.2f}>\n{self.message}"
+
     def __bool__(self) -> bool:
         return self.passed
 
