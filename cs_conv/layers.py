@@ -17,15 +17,24 @@ then the columns of ``cols`` in their order ``(n, i, j)``)::
 (:mod:`cs_conv.im2col_loops`), ``"fancy"`` (:mod:`cs_conv.im2col_fancy`) or
 ``"cython"`` (:mod:`cs_conv.im2col_cython`, the default).
 
-The ``"cython"`` backend computes the same products image by image, which
-saves two full passes over memory: ``out[n]`` *is* ``w.reshape(F, -1) @
-cols_n`` (``cols_n`` = image n's columns, a strided view of ``cols``), so
-each product is written straight into ``out`` in its ``(N, F, H_out, W_out)``
-order (no transpose copy); and the backward pass never builds the full
-``dcols``: for a few images at a time it forms ``w.reshape(F, -1).T @ dout_n``
-in a small reused buffer and adds it into ``dx`` with the col2im kernel while
-that buffer is still in cache.  The matrix products are BLAS calls (NumPy's
-``matmul`` over a stack of images).
+The ``"cython"`` backend computes the same products a few images at a time,
+which saves full passes over memory:
+
+* ``out[n]`` *is* ``w.reshape(F, -1) @ cols_n + b`` (``cols_n`` = image n's
+  columns), so each product is written straight into ``out`` in its
+  ``(N, F, H_out, W_out)`` order (no transpose copy), and the bias is added
+  inside it (``[w | b] @ [cols_n; 1]``: a row of ones below ``cols``), not
+  by one more pass over ``out``;
+* the backward pass never builds the full ``dcols``: for a block of images it
+  forms ``w.reshape(F, -1).T @ dout_n`` in a small reused buffer and adds it
+  into ``dx`` with the col2im kernel while that buffer is still in cache;
+* when ``cols`` would be larger than :data:`KEEP_COLS_BYTES`, the forward pass
+  does not materialise it at all: each block's columns are built in a reused
+  buffer (cache-sized), multiplied, and forgotten; ``LayerCache.cols`` is then
+  ``None`` and the backward pass rebuilds each block's columns, which costs
+  less than writing, keeping and re-reading a matrix of a gigabyte.
+
+The matrix products are BLAS calls (NumPy's ``matmul`` over a stack of images).
 """
 
 from __future__ import annotations
@@ -47,14 +56,24 @@ BACKENDS = {
 }
 
 
+#: The cython backend keeps ``cols`` for the backward pass up to this size.
+KEEP_COLS_BYTES = 64 * 2**20
+# below this many output values the bias is added by a separate (cheap) pass
+_FUSE_BIAS_MIN = 1 << 14
+
+
 class LayerCache(NamedTuple):
-    """What :func:`conv_forward` keeps for :func:`conv_backward`."""
+    """What :func:`conv_forward` keeps for :func:`conv_backward`.
+
+    ``cols`` is the im2col matrix, or ``None`` when the ``"cython"`` backend
+    chose to rebuild it in the backward pass (see :data:`KEEP_COLS_BYTES`).
+    """
 
     x: np.ndarray
     w: np.ndarray
     b: np.ndarray
     conv_param: dict
-    cols: np.ndarray
+    cols: np.ndarray | None
     backend: str
 
 
@@ -107,7 +126,7 @@ def _geometry_tuple(g):
 
 
 def _images_per_block(N, K, L, itemsize, threads):
-    """Images per block of the backward pass: its dcols (K, L each) stays ~2 MiB."""
+    """Images per block: its columns (K, L each) take ~2 MiB, at least one image per thread."""
     per_image = K * L * itemsize
     m = max(1, (2 << 20) // max(per_image, 1))
     return min(N, max(m, threads))
@@ -158,12 +177,32 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     F, K, L = w.shape[0], C * HH * WW, H_out * W_out
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
-    cols = np.empty((K, N * L), dtype=x.dtype)
-    images_kernel(True, x, cols, g, N * L, L)
     out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
-    # out[n] = w2 @ cols_n: one BLAS product per image, written in place
-    np.matmul(w.reshape(F, K), cols.reshape(K, N, L).transpose(1, 0, 2), out=out.reshape(N, F, L))
-    out += b[:, None, None]
+    out3 = out.reshape(N, F, L)
+    if N * F * L < _FUSE_BIAS_MIN:  # small: fewer calls beat one pass less
+        cols = np.empty((K, N * L), dtype=x.dtype)
+        images_kernel(True, x, cols, g, N * L, L)
+        np.matmul(w.reshape(F, K), cols.reshape(K, N, L).transpose(1, 0, 2), out=out3)
+        out3 += b[:, None]
+        return out, LayerCache(x, w, b, conv_param, cols, backend)
+    # the bias rides in the product: [w2 | b] @ [cols; ones] = w2 @ cols + b
+    wb = np.concatenate((w.reshape(F, K), b[:, None]), axis=1)
+    if K * N * L * x.itemsize <= KEEP_COLS_BYTES:
+        cols1 = np.empty((K + 1, N * L), dtype=x.dtype)
+        cols1[K] = 1
+        images_kernel(True, x, cols1, g, N * L, L)
+        # out[n] = [w2 | b] @ [cols_n; 1]: one BLAS product per image, written in place
+        np.matmul(wb, cols1.reshape(K + 1, N, L).transpose(1, 0, 2), out=out3)
+        cols = cols1[:K]
+    else:
+        cols = None
+        m = _images_per_block(N, K, L, x.itemsize, im2col_cython.get_num_threads())
+        buf = np.empty((m, K + 1, L), dtype=x.dtype)
+        buf[:, K] = 1
+        for n0 in range(0, N, m):
+            n1 = min(N, n0 + m)
+            images_kernel(True, x[n0:n1], buf, (n1 - n0, *g[1:]), L, (K + 1) * L)
+            np.matmul(wb, buf[: n1 - n0], out=out3[n0:n1])
     return out, LayerCache(x, w, b, conv_param, cols, backend)
 
 
@@ -192,9 +231,12 @@ def conv_backward(dout, cache):
         type(dout) is np.ndarray and dout.dtype == x.dtype and dout.shape == (N, F, H_out, W_out)
     ):  # else dout_input would return dout unchanged
         dout = dout_input(dout, conv_inputs(x, w, b, conv_param)[3], F, x.dtype)
-    if cols.shape != (K, N * L):
+    if (cols is None and impl is not im2col_cython) or (
+        cols is not None and cols.shape != (K, N * L)
+    ):
+        shape = None if cols is None else cols.shape
         raise ValueError(
-            f"cache.cols has shape {cols.shape}, expected {(K, N * L)}: "
+            f"cache.cols has shape {shape}, expected {(K, N * L)}: "
             "pass the cache returned by conv_forward unchanged"
         )
     if impl is not im2col_cython:
@@ -206,19 +248,27 @@ def conv_backward(dout, cache):
         return dx, dw, db
     dtype = dout.dtype  # float64 if either dout or the inputs are
     w2 = w.reshape(F, K).astype(dtype, copy=False)
-    cols = cols.astype(dtype, copy=False)
     d3 = np.ascontiguousarray(dout).reshape(N, F, L)
     db = d3.sum(axis=(0, 2))
-    # dw = sum_n dout_n @ cols_n.T: one product per image, summed
-    dw = np.matmul(d3, cols.reshape(K, N, L).transpose(1, 2, 0)).sum(axis=0)
     dx = np.zeros((N, C, H, W), dtype=dtype)
-    threads = im2col_cython.get_num_threads()
-    m = _images_per_block(N, K, L, dtype.itemsize, threads)
+    m = _images_per_block(N, K, L, dtype.itemsize, im2col_cython.get_num_threads())
     buf = np.empty((m, K, L), dtype=dtype)
+    if cols is not None:
+        # dw = sum_n dout_n @ cols_n.T: one product per image, summed
+        cols = cols.astype(dtype, copy=False)
+        dw = np.matmul(d3, cols.reshape(K, N, L).transpose(1, 2, 0)).sum(axis=0)
+    else:
+        dw = np.zeros((F, K), dtype=dtype)
+        xd = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+        xd = xd.astype(dtype, copy=False)
     w2t = w2.T
     for n0 in range(0, N, m):
         n1 = min(N, n0 + m)
         block = buf[: n1 - n0]
+        gb = (n1 - n0, *g[1:])
+        if cols is None:  # rebuild this block's columns, use them for dw
+            images_kernel(True, xd[n0:n1], buf, gb, L, K * L)
+            dw += np.matmul(d3[n0:n1], block.transpose(0, 2, 1)).sum(axis=0)
         np.matmul(w2t, d3[n0:n1], out=block)  # dcols of images n0..n1, (m, K, L)
-        images_kernel(False, dx[n0:n1], buf, (n1 - n0, *g[1:]), L, K * L)
+        images_kernel(False, dx[n0:n1], buf, gb, L, K * L)
     return dx, dw.reshape(w.shape), db
