@@ -169,7 +169,7 @@ def register(subparsers) -> None:
 
     for name, func, what in (
         ("feedback", cmd_feedback, "per-student feedback HTML"),
-        ("report", cmd_report, "the class report HTML"),
+        ("report", cmd_report, "class report HTML"),
     ):
         p = subparsers.add_parser(name, help=f"(re)write the {what} from the grades in --out")
         p.add_argument("--out", default="grades", help="the grade folder (default grades/)")
