@@ -17,10 +17,10 @@ fills both the public ``cols`` and the per-image blocks of the layer::
 img_stride = C*HH*WW*H_out*W_out`` is a stack of per-image matrices
 ``(N, C*HH*WW, H_out*W_out)``.
 
-Loop order: image n, channel c, tap (di, dj), output row i.  One image's
-channel plane (H*W values) is read from L1 while its HH*WW taps are written,
-each tap as one contiguous run of H_out*W_out values (W_out values per output
-row).  Padding is never materialised: for a fixed tap the output positions
+Loop order: channel c, tap (di, dj), image n, output row i: each row of
+``cols`` is walked in order, one long sequential stream (image-major orders
+measured slower: many short streams), while ``x[:, c]`` is re-read from cache
+once per tap.  Padding is never materialised: for a fixed tap the output positions
 whose window reads the image form one range [lo, hi) per axis, computed once;
 outside it the tap reads a zero.  With stride 1 a run is a ``memcpy``; when
 also every column is valid and W_out == W, consecutive output rows are
@@ -44,20 +44,6 @@ cdef extern from *:
     """
     #include <stdint.h>
     #include <string.h>
-    #if defined(__GNUC__) || defined(__clang__)
-    #define CS_RESTRICT __restrict__
-    #elif defined(_MSC_VER)
-    #define CS_RESTRICT __restrict
-    #else
-    #define CS_RESTRICT
-    #endif
-
-    /* dst[j] += src[j]: restrict lets the compiler vectorise the loop */
-    static inline void cs_add_d(double *CS_RESTRICT d, const double *CS_RESTRICT s, Py_ssize_t n)
-    { for (Py_ssize_t j = 0; j < n; ++j) d[j] += s[j]; }
-    static inline void cs_add_f(float *CS_RESTRICT d, const float *CS_RESTRICT s, Py_ssize_t n)
-    { for (Py_ssize_t j = 0; j < n; ++j) d[j] += s[j]; }
-
     /* Non-temporal (streaming) stores: a large output that will not be read
        again soon is written around the caches, which saves the read of every
        destination line before it is written.  x86-64 only; elsewhere plain
@@ -95,8 +81,6 @@ cdef extern from *:
     static inline void cs_sfence(void) {}
     #endif
     """
-    void cs_add_d(double *d, const double *s, Py_ssize_t n) noexcept nogil
-    void cs_add_f(float *d, const float *s, Py_ssize_t n) noexcept nogil
     void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz) noexcept nogil
     void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz) noexcept nogil
     void cs_nt_store(void *dst, const void *src, int isz) noexcept nogil
@@ -128,26 +112,18 @@ cdef inline void _valid_range(Py_ssize_t d, Py_ssize_t p, Py_ssize_t s,
 
 cdef inline void _copy(floating *dst, const floating *src, Py_ssize_t n,
                        bint stream) noexcept nogil:
-    """memcpy, but short runs (a few output columns) by a plain loop: no call."""
-    cdef Py_ssize_t j
+    """memcpy, or streaming stores for an output larger than the caches."""
     if stream:
         cs_nt_copy(dst, src, n * sizeof(floating), sizeof(floating))
-    elif n >= 32:
-        memcpy(dst, src, n * sizeof(floating))
     else:
-        for j in range(n):
-            dst[j] = src[j]
+        memcpy(dst, src, n * sizeof(floating))
 
 
 cdef inline void _zero(floating *dst, Py_ssize_t n, bint stream) noexcept nogil:
-    cdef Py_ssize_t j
     if stream:
         cs_nt_zero(dst, n * sizeof(floating), sizeof(floating))
-    elif n >= 32:
-        memset(dst, 0, n * sizeof(floating))
     else:
-        for j in range(n):
-            dst[j] = 0
+        memset(dst, 0, n * sizeof(floating))
 
 
 cdef void _im2col(const floating *x, floating *cols,
@@ -160,15 +136,15 @@ cdef void _im2col(const floating *x, floating *cols,
     cdef const floating *src
     cdef floating *dst
     cdef floating *run
-    for n in range(N):
-        for c in range(C):
-            plane = x + (n * C + c) * H * W
-            for di in range(HH):
-                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
-                for dj in range(WW):
-                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                    nj = j_hi - j_lo
-                    row = (c * HH + di) * WW + dj
+    for c in range(C):
+        for di in range(HH):
+            _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
+            for dj in range(WW):
+                _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
+                nj = j_hi - j_lo
+                row = (c * HH + di) * WW + dj
+                for n in range(N):
+                    plane = x + (n * C + c) * H * W
                     dst = cols + row * row_stride + n * img_stride
                     if nj == 0 or i_lo == i_hi:
                         _zero(dst, H_out * W_out, stream)
@@ -204,10 +180,9 @@ cdef void _im2col(const floating *x, floating *cols,
 
 
 cdef inline void _add(floating *dst, const floating *src, Py_ssize_t n) noexcept nogil:
-    if floating is double:
-        cs_add_d(dst, src, n)
-    else:
-        cs_add_f(dst, src, n)
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j] += src[j]
 
 
 cdef void _col2im(const floating *cols, floating *dx,
@@ -219,19 +194,19 @@ cdef void _col2im(const floating *cols, floating *dx,
     cdef floating *plane
     cdef floating *dst
     cdef const floating *src
-    for n in range(N):
-        for c in range(C):
-            plane = dx + (n * C + c) * H * W
-            for di in range(HH):
-                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
-                if i_lo == i_hi:
+    for c in range(C):
+        for di in range(HH):
+            _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
+            if i_lo == i_hi:
+                continue
+            for dj in range(WW):
+                _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
+                nj = j_hi - j_lo
+                if nj == 0:
                     continue
-                for dj in range(WW):
-                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                    nj = j_hi - j_lo
-                    if nj == 0:
-                        continue
-                    row = (c * HH + di) * WW + dj
+                row = (c * HH + di) * WW + dj
+                for n in range(N):
+                    plane = dx + (n * C + c) * H * W
                     src = cols + row * row_stride + n * img_stride + i_lo * W_out + j_lo
                     dst = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
                     if sw == 1 and nj == W_out and W_out == W and sh == 1:
