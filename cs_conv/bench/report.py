@@ -88,7 +88,7 @@ def markdown(result) -> str:
 
 
 def plot(result, path, *, dtype="float64", threads=1) -> None:
-    """Write a PNG of every stage's ratio to the copy roofline (log scale).
+    """Write a PNG of the im2col/col2im stages' ratios to the copy roofline.
 
     Uses ``cs_conv.viz.plot_benchmark`` when that exists, else a plain
     matplotlib bar chart.
@@ -96,7 +96,10 @@ def plot(result, path, *, dtype="float64", threads=1) -> None:
     rows = [
         {"shape": r["shape"], "stage": r["stage"], "ratio": r["ratio"]}
         for r in result["records"]
-        if r["dtype"] == dtype and r["threads"] == threads and r["group"] != "copy"
+        if r["dtype"] == dtype
+        and r["threads"] == threads
+        and (r["group"] in ("im2col", "col2im") or r["stage"] == "copy.new_cols")
+        and r["shape"] != "d"  # a copy of (d) takes a microsecond: its ratios say nothing
     ]
     import matplotlib
 

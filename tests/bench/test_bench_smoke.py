@@ -82,6 +82,13 @@ def test_json_is_complete(bench_json):
         assert key in result
 
 
+def test_every_peer_agrees_with_ours(bench_json):
+    result, _ = bench_json
+    checked = [r for r in result["records"] if "agrees" in r]
+    assert len(checked) > len(TINY) * 4 * 10
+    assert all(r["agrees"] for r in checked), [r["stage"] for r in checked if not r["agrees"]]
+
+
 def test_every_ratio_is_finite(bench_json):
     result, _ = bench_json
     _finite_numbers(result["records"])
