@@ -187,7 +187,7 @@ def test_explorer_sliders_redraw_the_figure(nb2, screenshot_dir):
         assert name in labels, f"no {name} slider among {labels}"
     img = out.locator("img").first
     try:
-        img.wait_for(state="visible", timeout=20_000)
+        img.wait_for(state="visible", timeout=15_000)
         shown = True
     except Exception:
         shown = False
