@@ -98,4 +98,5 @@ def explore_im2col(**initial):
         )
         for name, (_, lo, hi) in SLIDERS.items()
     }
-    return widgets.interactive(_draw, **sliders)
+    # auto_display: show each new figure below the sliders (plain interactive() does not)
+    return widgets.interactive(_draw, {"auto_display": True}, **sliders)

@@ -23,6 +23,7 @@ def test_with_ipywidgets_sliders_redraw_and_explain_invalid_combinations(capsys)
     widgets = pytest.importorskip("ipywidgets")
     w = explore_im2col(H=4, W=4, HH=2, WW=2, stride=1, pad=0, C=1, column=0)
     assert isinstance(w, widgets.interactive)
+    assert w.auto_display  # else JupyterLab shows the sliders and never the figure
     names = {c.description for c in w.children if isinstance(c, widgets.IntSlider)}
     assert names == {"N", "C", "H", "W", "HH", "WW", "stride", "pad", "column"}
     assert w.result.cs_conv["geometry"].x_shape == (1, 1, 4, 4)
