@@ -137,7 +137,7 @@ class CheckResult:
         head = (
             f'<div class="cs-conv-check"><p style="color:{colour};font-weight:bold">'
             f"{html.escape(self.label)}: {'passed' if self.passed else 'failed'} "
-            f"({sum(c.passed for c in self.cases)}/{len(self.cases)} cases)"
+            f"({sum(c.passed for c in self.cases)} of {len(self.cases)} cases pass)"
         )
         if self.mistakes:
             head += " &mdash; " + ", ".join(f"<code>{html.escape(m)}</code>" for m in self.mistakes)
@@ -159,10 +159,9 @@ class CheckResult:
             + "</table>"
         )
         picture = "" if self.passed else _picture(self.example)
-        return (
-            head + table + picture + f'<pre style="white-space:pre-wrap">'
-            f"{html.escape(self.message)}</pre></div>"
-        )
+        # the diagnosis first: it is what the student reads; the cases table last
+        message = f'<pre style="white-space:pre-wrap">{html.escape(self.message)}</pre>'
+        return head + message + picture + table + "</div>"
 
 
 def assert_ok(result: CheckResult) -> None:
