@@ -76,7 +76,11 @@ def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads
     locking.
     """
     if forward:
-        kernel = _im2col_cy.im2col_into
+        # outputs here are freshly allocated: plain stores (see im2col_into's stream)
+
+        def kernel(x, cols, *args):
+            _im2col_cy.im2col_into(x, cols, *args, 0)
+
     else:  # col2im_into takes (cols, dx, ...)
 
         def kernel(dx, cols, *args):
