@@ -57,7 +57,7 @@ BACKENDS = {
 
 
 #: The cython backend keeps ``cols`` for the backward pass up to this size.
-KEEP_COLS_BYTES = 64 * 2**20
+KEEP_COLS_BYTES = 4 * 2**20
 # below this many output values the bias is added by a separate (cheap) pass
 _FUSE_BIAS_MIN = 1 << 14
 
