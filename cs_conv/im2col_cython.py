@@ -35,12 +35,13 @@ _NUM_THREADS = 1
 def set_num_threads(n: int) -> None:
     """Threads :mod:`cs_conv.layers` may use (default 1); see :func:`get_num_threads`.
 
-    With ``n > 1`` :func:`im2col`, :func:`col2im` and :mod:`cs_conv.layers`
-    split the batch into ``n`` blocks of images, one kernel call per block in
-    a thread pool (the kernels release the GIL).  The layer's matrix products
-    run between the kernel calls, never beside them, with however many
-    threads BLAS is allowed (set it with ``threadpoolctl``): a threaded
-    kernel running beside threaded BLAS would oversubscribe the cores.
+    With ``n > 1`` :func:`im2col` and :func:`col2im` split the batch into
+    ``n`` blocks of images, one kernel call per block in a thread pool (the
+    kernels release the GIL).  :mod:`cs_conv.layers` splits a large batch
+    into ``n`` ranges of images, each thread running its own im2col, matrix
+    products and col2im, with BLAS pinned to one thread meanwhile (needs
+    ``threadpoolctl``; without it the layer runs on one thread): a threaded
+    kernel running beside threaded BLAS oversubscribes the cores.
     """
     global _NUM_THREADS
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:

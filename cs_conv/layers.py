@@ -39,6 +39,7 @@ The matrix products are BLAS calls (NumPy's ``matmul`` over a stack of images).
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -125,11 +126,79 @@ def _geometry_tuple(g):
     return (*g.x_shape, g.HH, g.WW, *g.stride, *g.pad, g.H_out, g.W_out)
 
 
-def _images_per_block(N, K, L, itemsize, threads):
-    """Images per block: its columns (K, L each) take ~2 MiB, at least one image per thread."""
+def _images_per_block(N, K, L, itemsize):
+    """Images per block: its columns (K, L each) take ~2 MiB, at least one image."""
     per_image = K * L * itemsize
-    m = max(1, (2 << 20) // max(per_image, 1))
-    return min(N, max(m, threads))
+    return min(N, max(1, (2 << 20) // max(per_image, 1)))
+
+
+_BLAS = None
+
+
+def _blas_one_thread():
+    """A context pinning BLAS to one thread (threadpoolctl), or None without threadpoolctl."""
+    global _BLAS
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+def _run_split(func, N, args):
+    """``func(*args, n0, n1)`` over the images, split across threads when that pays.
+
+    With :func:`cs_conv.im2col_cython.set_num_threads` ``T > 1`` (and
+    threadpoolctl installed), the batch is cut into ``T`` ranges run by ``T``
+    threads at once, each doing its own im2col, products and col2im, while
+    BLAS is pinned to one thread: one kind of parallelism at a time (threaded
+    kernels beside threaded BLAS oversubscribe the cores).  Returns the list
+    of results, one per range.
+    """
+    T = min(im2col_cython.get_num_threads(), N)
+    pin = _blas_one_thread() if T > 1 else None
+    if pin is None:
+        return [func(*args, 0, N)]
+    bounds = [N * t // T for t in range(T + 1)]
+    with pin:
+        pool = im2col_cython._pool(T)
+        futures = [pool.submit(func, *args, n0, n1) for n0, n1 in itertools.pairwise(bounds)]
+        return [f.result() for f in futures]
+
+
+def _forward_blocks(x, wb, out3, g, n0, n1):
+    """out[n0:n1] block by block: columns in a reused buffer, then one product each."""
+    K1, L = wb.shape[1], g[10] * g[11]
+    m = _images_per_block(n1 - n0, K1, L, x.itemsize)
+    buf = np.empty((m, K1, L), dtype=x.dtype)
+    buf[:, K1 - 1] = 1
+    for a in range(n0, n1, m):
+        e = min(n1, a + m)
+        images_kernel(True, x[a:e], buf, (e - a, *g[1:]), L, K1 * L, threads=1)
+        np.matmul(wb, buf[: e - a], out=out3[a:e])
+
+
+def _backward_blocks(x, w2t, d3, dx, g, cols, n0, n1):
+    """dx[n0:n1] block by block; returns this range's part of dw (F, K).
+
+    With ``cols`` None each block's columns are rebuilt first and give dw.
+    """
+    K, F, L = w2t.shape[0], w2t.shape[1], g[10] * g[11]
+    m = _images_per_block(n1 - n0, K, L, dx.itemsize)
+    buf = np.empty((m, K, L), dtype=dx.dtype)
+    dw = np.zeros((F, K), dtype=dx.dtype)
+    for a in range(n0, n1, m):
+        e = min(n1, a + m)
+        block = buf[: e - a]
+        gb = (e - a, *g[1:])
+        if cols is None:  # rebuild this block's columns, use them for dw
+            images_kernel(True, x[a:e], buf, gb, L, K * L, threads=1)
+            dw += np.matmul(d3[a:e], block.transpose(0, 2, 1)).sum(axis=0)
+        np.matmul(w2t, d3[a:e], out=block)  # dcols of images a..e, (m, K, L)
+        images_kernel(False, dx[a:e], buf, gb, L, K * L, threads=1)
+    return dw
 
 
 def conv_forward(x, w, b, conv_param, backend="cython"):
@@ -181,7 +250,7 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     out3 = out.reshape(N, F, L)
     if N * F * L < _FUSE_BIAS_MIN:  # small: fewer calls beat one pass less
         cols = np.empty((K, N * L), dtype=x.dtype)
-        images_kernel(True, x, cols, g, N * L, L)
+        images_kernel(True, x, cols, g, N * L, L, threads=1)
         np.matmul(w.reshape(F, K), cols.reshape(K, N, L).transpose(1, 0, 2), out=out3)
         out3 += b[:, None]
         return out, LayerCache(x, w, b, conv_param, cols, backend)
@@ -190,19 +259,13 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     if K * N * L * x.itemsize <= KEEP_COLS_BYTES:
         cols1 = np.empty((K + 1, N * L), dtype=x.dtype)
         cols1[K] = 1
-        images_kernel(True, x, cols1, g, N * L, L)
+        images_kernel(True, x, cols1, g, N * L, L, threads=1)
         # out[n] = [w2 | b] @ [cols_n; 1]: one BLAS product per image, written in place
         np.matmul(wb, cols1.reshape(K + 1, N, L).transpose(1, 0, 2), out=out3)
         cols = cols1[:K]
     else:
         cols = None
-        m = _images_per_block(N, K, L, x.itemsize, im2col_cython.get_num_threads())
-        buf = np.empty((m, K + 1, L), dtype=x.dtype)
-        buf[:, K] = 1
-        for n0 in range(0, N, m):
-            n1 = min(N, n0 + m)
-            images_kernel(True, x[n0:n1], buf, (n1 - n0, *g[1:]), L, (K + 1) * L)
-            np.matmul(wb, buf[: n1 - n0], out=out3[n0:n1])
+        _run_split(_forward_blocks, N, (x, wb, out3, g))
     return out, LayerCache(x, w, b, conv_param, cols, backend)
 
 
@@ -251,24 +314,13 @@ def conv_backward(dout, cache):
     d3 = np.ascontiguousarray(dout).reshape(N, F, L)
     db = d3.sum(axis=(0, 2))
     dx = np.zeros((N, C, H, W), dtype=dtype)
-    m = _images_per_block(N, K, L, dtype.itemsize, im2col_cython.get_num_threads())
-    buf = np.empty((m, K, L), dtype=dtype)
-    if cols is not None:
+    if cols is not None:  # small: one thread
         # dw = sum_n dout_n @ cols_n.T: one product per image, summed
         cols = cols.astype(dtype, copy=False)
         dw = np.matmul(d3, cols.reshape(K, N, L).transpose(1, 2, 0)).sum(axis=0)
+        _backward_blocks(None, w2.T, d3, dx, g, cols, 0, N)
     else:
-        dw = np.zeros((F, K), dtype=dtype)
         xd = x if x.flags.c_contiguous else np.ascontiguousarray(x)
         xd = xd.astype(dtype, copy=False)
-    w2t = w2.T
-    for n0 in range(0, N, m):
-        n1 = min(N, n0 + m)
-        block = buf[: n1 - n0]
-        gb = (n1 - n0, *g[1:])
-        if cols is None:  # rebuild this block's columns, use them for dw
-            images_kernel(True, xd[n0:n1], buf, gb, L, K * L)
-            dw += np.matmul(d3[n0:n1], block.transpose(0, 2, 1)).sum(axis=0)
-        np.matmul(w2t, d3[n0:n1], out=block)  # dcols of images n0..n1, (m, K, L)
-        images_kernel(False, dx[n0:n1], buf, gb, L, K * L)
+        dw = sum(_run_split(_backward_blocks, N, (xd, w2.T, d3, dx, g, None)))
     return dx, dw.reshape(w.shape), db
