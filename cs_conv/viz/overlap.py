@@ -57,7 +57,8 @@ def plot_col2im_overlap(x_shape, HH, WW, stride=1, pad=0):
     HH, WW : int
         Filter height and width.
     stride, pad : int or (int, int)
-        As for im2col; the stride must tile the padded input.
+        As for im2col.  A stride that does not tile the padded input is drawn too:
+        the pixels no window reaches show a count of 0.
 
     Returns
     -------
