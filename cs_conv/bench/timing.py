@@ -2,10 +2,9 @@
 
 The garbage collector is off during a round (results are dropped at once, so
 reference counting frees them).  On a shared, noisy machine a slow minute hits
-every contender of a round alike,
-so the *ratios* of medians from one run are stable even when the absolute
-times drift.  Fast calls are repeated ``number`` times per sample so that one
-sample lasts at least ``min_sample`` seconds.
+every contender of a round alike, so the *ratios* of medians from one run are
+stable even when the absolute times drift.  Fast calls are repeated ``number``
+times per sample so that one sample lasts at least ``min_sample`` seconds.
 """
 
 from __future__ import annotations
