@@ -1,10 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled im2col/col2im kernels; the public wrapper is cs_conv.im2col_cython.
 
-The wrapper validates every shape before calling in here and passes
-C-contiguous float32/float64 arrays; these entry points still check that the
-buffers are C-contiguous, of one dtype and large enough for the sizes given,
-so a wrong call raises instead of touching memory it does not own.
+The wrapper validates every shape before calling in here and passes flat
+C-contiguous views; the entry points take typed memoryviews of one fused
+float type (``const floating[::1]``: one compiled loop for float32, one for
+float64) and still check that they are large enough for the sizes given, so
+a wrong call raises instead of touching memory it does not own.
 
 Layout (see cs_conv.im2col_loops), with two strides so that the same kernel
 fills both the public ``cols`` and the per-image blocks of the layer::
@@ -30,13 +31,6 @@ already mapped buffer the runs can be written with streaming stores.
 Every loop runs without the GIL.
 """
 
-from cpython.buffer cimport (
-    PyBUF_C_CONTIGUOUS,
-    PyBUF_FORMAT,
-    PyBUF_WRITABLE,
-    PyBuffer_Release,
-    PyObject_GetBuffer,
-)
 from cython cimport floating
 from libc.string cimport memcpy, memset
 
@@ -223,81 +217,46 @@ cdef void _col2im(const floating *cols, floating *dx,
                         dst += sh * W
 
 
-cdef int _kind(Py_buffer *b) except -1:
-    """1 for float64, 0 for float32; ValueError otherwise."""
-    if b.itemsize == 8 and b.format != NULL and b.format[0] == b'd' and b.format[1] == 0:
-        return 1
-    if b.itemsize == 4 and b.format != NULL and b.format[0] == b'f' and b.format[1] == 0:
-        return 0
-    raise ValueError("the kernels take float32 or float64 arrays")
+cdef Py_ssize_t _checked_need(Py_ssize_t x_len, Py_ssize_t cols_len,
+                              Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                              Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                              Py_ssize_t row_stride, Py_ssize_t img_stride,
+                              Py_ssize_t offset) except -1:
+    """Refuse sizes that would make the loops touch memory outside the views.
 
-
-cdef int _run(bint forward, object x, object cols,
-              Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
-              Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
-              Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset,
-              int stream_mode) except -1:
-    cdef Py_buffer xb, cb
-    cdef int kind
-    cdef bint stream
-    cdef Py_ssize_t K = C * HH * WW, L = H_out * W_out, need
+    The Python wrappers validate first (with messages for people); this is
+    the kernel's own last line of defence, so no call can read or write out
+    of bounds even when made directly.
+    """
+    cdef Py_ssize_t K = C * HH * WW, L = H_out * W_out
     if min(N, C, H, W, HH, WW, sh, sw, H_out, W_out) < 1 or min(ph, pw) < 0:
         raise ValueError("sizes must be positive (and pads non-negative)")
     if (H + 2 * ph - HH) // sh + 1 != H_out or (W + 2 * pw - WW) // sw + 1 != W_out:
         raise ValueError("H_out/W_out do not match the other sizes")
-    # the last element any (row, n, i, j) touches must lie inside cols
-    need = offset + (K - 1) * row_stride + (N - 1) * img_stride + L
     if row_stride < 0 or img_stride < 0 or offset < 0:
         raise ValueError("strides and offset must be non-negative")
-    PyObject_GetBuffer(x, &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT
-                       | (0 if forward else PyBUF_WRITABLE))
-    try:
-        PyObject_GetBuffer(cols, &cb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT
-                           | (PyBUF_WRITABLE if forward else 0))
-        try:
-            kind = _kind(&xb)
-            if _kind(&cb) != kind:
-                raise ValueError("x and cols must have the same dtype")
-            if xb.len != N * C * H * W * xb.itemsize:
-                raise ValueError("x does not hold N*C*H*W values")
-            if cb.len < need * cb.itemsize:
-                raise ValueError("cols is too small for these sizes and strides")
-            # a cols larger than the caches is not read back soon: stream it
-            if stream_mode < 0:
-                stream = forward and K * N * L * cb.itemsize >= STREAM_BYTES
-            else:
-                stream = forward and stream_mode > 0
-            with nogil:
-                if forward and kind == 1:
-                    _im2col(<const double *>xb.buf, (<double *>cb.buf) + offset, N, C, H, W, HH, WW,
-                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, stream)
-                elif forward:
-                    _im2col(<const float *>xb.buf, (<float *>cb.buf) + offset, N, C, H, W, HH, WW,
-                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, stream)
-                elif kind == 1:
-                    _col2im((<const double *>cb.buf) + offset, <double *>xb.buf, N, C, H, W, HH, WW,
-                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride)
-                else:
-                    _col2im((<const float *>cb.buf) + offset, <float *>xb.buf, N, C, H, W, HH, WW,
-                            sh, sw, ph, pw, H_out, W_out, row_stride, img_stride)
-        finally:
-            PyBuffer_Release(&cb)
-    finally:
-        PyBuffer_Release(&xb)
-    return 0
+    if x_len != N * C * H * W:
+        raise ValueError("x does not hold N*C*H*W values")
+    # the last element any (row, n, i, j) touches must lie inside cols
+    if cols_len < offset + (K - 1) * row_stride + (N - 1) * img_stride + L:
+        raise ValueError("cols is too small for these sizes and strides")
+    return K * N * L
 
 
-def im2col_into(x, cols, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+def im2col_into(const floating[::1] x, floating[::1] cols,
+                Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
                 Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
                 Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
                 Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset=0,
                 int stream=-1):
     """Write every cell of ``cols`` (laid out by the two strides) from ``x``.
 
-    ``x`` is C-contiguous ``(N, C, H, W)``; ``cols`` any C-contiguous buffer of
-    the same dtype, large enough; element (row, n, i, j) goes to
-    ``offset + row*row_stride + n*img_stride + i*W_out + j``.  Releases the GIL.
+    ``x`` and ``cols`` are flat C-contiguous views (``a.reshape(-1)``) of one
+    dtype, float32 or float64 (fused: one compiled loop per type); ``x`` holds
+    ``(N, C, H, W)``; element (row, n, i, j) goes to
+    ``offset + row*row_stride + n*img_stride + i*W_out + j`` of ``cols``.
+    Releases the GIL.
 
     ``stream``: 1 writes with streaming (non-temporal) stores, 0 with plain
     ones, -1 (default) streams when ``cols`` is at least 64 MiB.  Streaming
@@ -305,21 +264,31 @@ def im2col_into(x, cols, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
     allocated memory each first-touch page fault leaves the page's zeroed
     lines dirty in cache, and streaming past them measured 2-7x slower.
     """
-    _run(True, x, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
-         row_stride, img_stride, offset, stream)
+    cdef Py_ssize_t cells = _checked_need(x.shape[0], cols.shape[0], N, C, H, W, HH, WW,
+                                          sh, sw, ph, pw, H_out, W_out,
+                                          row_stride, img_stride, offset)
+    cdef bint streaming = (cells * <Py_ssize_t>sizeof(floating) >= STREAM_BYTES
+                           if stream < 0 else stream > 0)
+    with nogil:
+        _im2col(&x[0], &cols[offset], N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+                row_stride, img_stride, streaming)
 
 
-def col2im_into(cols, dx, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+def col2im_into(const floating[::1] cols, floating[::1] dx,
+                Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
                 Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
                 Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
                 Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset=0):
-    """Add every cell of ``cols`` into ``dx`` (C-contiguous, usually zeros).
+    """Add every cell of ``cols`` into ``dx`` (a flat view of ``(N, C, H, W)``, usually zeros).
 
     Same layout arguments as :func:`im2col_into`.  Cells that fall on the
     padding are dropped (that is the crop).  Releases the GIL.
     """
-    _run(False, dx, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
-         row_stride, img_stride, offset, 0)
+    _checked_need(dx.shape[0], cols.shape[0], N, C, H, W, HH, WW, sh, sw, ph, pw,
+                  H_out, W_out, row_stride, img_stride, offset)
+    with nogil:
+        _col2im(&cols[offset], &dx[0], N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+                row_stride, img_stride)
 
 
 def im2col_kernel(x, cols, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
@@ -330,7 +299,8 @@ def im2col_kernel(x, cols, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize
     """
     N, C, H, W = x.shape
     L = H_out * W_out
-    _run(True, x, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out, N * L, L, 0, -1)
+    im2col_into(x.reshape(-1), cols.reshape(-1), N, C, H, W, HH, WW, sh, sw, ph, pw,
+                H_out, W_out, N * L, L, 0, -1)
 
 
 def col2im_kernel(cols, dx, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
@@ -338,4 +308,5 @@ def col2im_kernel(cols, dx, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssiz
     """Add the public-layout ``cols`` into zero-initialised, contiguous ``dx``."""
     N, C, H, W = dx.shape
     L = H_out * W_out
-    _run(False, dx, cols, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out, N * L, L, 0, -1)
+    col2im_into(cols.reshape(-1), dx.reshape(-1), N, C, H, W, HH, WW, sh, sw, ph, pw,
+                H_out, W_out, N * L, L, 0)

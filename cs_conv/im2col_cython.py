@@ -1,8 +1,9 @@
 """Stage 4: im2col and col2im by a compiled Cython kernel.
 
 This module validates and documents; the loops live in the private
-extension :mod:`cs_conv._im2col_cy` (raw float32/float64 buffers,
-``Py_ssize_t`` indices, no bounds checks, the GIL released).
+extension :mod:`cs_conv._im2col_cy` (typed memoryviews of a fused
+float32/float64 type, ``Py_ssize_t`` indices, no bounds checks, the GIL
+released).
 The kernel never builds a padded copy of ``x``: for each filter tap it
 computes which output positions read the image and writes zeros elsewhere,
 and it writes each tap's values as contiguous runs (one ``memcpy`` per output
@@ -80,12 +81,12 @@ def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads
         # outputs here are freshly allocated: plain stores (see im2col_into's stream)
 
         def kernel(x, cols, *args):
-            _im2col_cy.im2col_into(x, cols, *args, 0)
+            _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args, 0)
 
     else:  # col2im_into takes (cols, dx, ...)
 
         def kernel(dx, cols, *args):
-            _im2col_cy.col2im_into(cols, dx, *args)
+            _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args)
 
     N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out = g
     T = min(_NUM_THREADS if threads is None else threads, N)
