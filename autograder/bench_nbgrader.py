@@ -13,6 +13,7 @@ demo's.  Not a test: it prints the two rates and their ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,7 @@ def main(argv=None):
     ap.add_argument("--source", default=None)
     args = ap.parse_args(argv)
     source = Path(args.source or default_source_dir())
-    students = sorted(p.name for p in sample_class_dir().iterdir() if p.is_dir())
+    students = sorted(p.parent.name for p in sample_class_dir().glob("*/cs_conv"))
     if args.students:
         students = [s for s in students if s in args.students.split(",")]
     with tempfile.TemporaryDirectory(prefix="cs-conv-bench-") as tmp:
@@ -53,15 +54,18 @@ def main(argv=None):
             progress=False,
         )
         ours = time.perf_counter() - t0
+        print(f"cs-conv grade: {ours:.1f} s for {n_notebooks} notebooks", flush=True)
 
         timeout = int(DEMO_LIMITS["cell_timeout"])
         nbg = [sys.executable, "-m", "nbgrader"]
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         common = ["--CourseDirectory.root=" + str(course), "--log-level=ERROR"]
         subprocess.run(
             [*nbg, "generate_assignment", "cs_conv", "--force", *common],
             check=True,
             cwd=course,
             capture_output=True,
+            env=env,
         )
         t0 = time.perf_counter()
         subprocess.run(
@@ -75,6 +79,7 @@ def main(argv=None):
             ],
             cwd=course,
             capture_output=True,
+            env=env,
         )
         theirs = time.perf_counter() - t0
     rate = lambda s: n_notebooks / s * 60  # noqa: E731

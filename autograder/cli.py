@@ -29,6 +29,12 @@ def _grade_args(p, default_out):
     p.add_argument("--source", default=None, help="source notebooks (default ./notebooks)")
     p.add_argument("--assignment", default="cs_conv", help="assignment name (default cs_conv)")
     p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="grade on Dask: a scheduler address (tcp://host:8786), a scheduler file, or "
+        "local:N for a LocalCluster of N worker processes (docs/cluster.md)",
+    )
     p.add_argument("--timeout", type=float, default=None, help="seconds per test (default 30)")
     p.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default 30)")
     p.add_argument(
@@ -38,6 +44,12 @@ def _grade_args(p, default_out):
     p.add_argument("--force", action="store_true", help="regrade what is already graded")
     p.add_argument(
         "--sandbox", choices=("auto", "bwrap", "plain"), default="auto", help="default auto"
+    )
+    p.add_argument(
+        "--run-all-cells",
+        action="store_true",
+        help="also run instructor cells nothing graded depends on (figures, benchmarks, "
+        "visible checks), as nbgrader does",
     )
 
 
@@ -56,6 +68,17 @@ def _source():
 
 
 def _run_grade(args, submissions, limits):
+    from .dask_executor import ClusterError, open_executor
+
+    try:
+        with open_executor(args.scheduler) as executor:
+            return _grade(args, submissions, limits, executor)
+    except ClusterError as exc:
+        print(f"cs-conv: {exc}", file=sys.stderr)
+        return 1
+
+
+def _grade(args, submissions, limits, executor):
     from .pipeline import grade, summary_line
     from .store import StoreLocked
 
@@ -66,9 +89,11 @@ def _run_grade(args, submissions, limits):
             source_dir=args.source,
             assignment=args.assignment,
             workers=args.workers,
+            executor=executor,
             limits=limits,
             force=args.force,
             sandbox=args.sandbox,
+            run_all_cells=args.run_all_cells,
         )
     except StoreLocked as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)

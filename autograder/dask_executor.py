@@ -55,11 +55,12 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DaskExecutor", "TasksLost", "open_executor"]
+__all__ = ["ClusterError", "DaskExecutor", "TasksLost", "open_executor"]
 
 INSTALL_HINT = "grading on Dask needs dask.distributed: pip install 'cs_conv[dask]'"
 
@@ -70,7 +71,11 @@ INSTALL_HINT = "grading on Dask needs dask.distributed: pip install 'cs_conv[das
 LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
 
 
-class TasksLost(RuntimeError):
+class ClusterError(RuntimeError):
+    """The cluster cannot grade as this machine would (the CLI prints it and exits 1)."""
+
+
+class TasksLost(ClusterError):
     """Some tasks got no result (workers kept dying, or the cluster went away)."""
 
     def __init__(self, lost: list[tuple[Any, BaseException]]):
@@ -93,6 +98,7 @@ def _label(task) -> str:
 _slot_lock = threading.Lock()
 _busy: set[int] = set()
 _caches: dict[str, str] = {}  # digest -> staged folder, per worker process
+_cache_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -145,7 +151,7 @@ def _pack(folder: Path, keep=lambda name: True) -> list[tuple[str, bytes]]:
 
 
 def _staged_cache(digest: str, entries) -> str:
-    with _slot_lock:
+    with _cache_lock:
         folder = _caches.get(digest)
         if folder is None or not os.path.isdir(folder):
             folder = os.path.join(_local_dir(), f"cs-conv-cython-{digest[:16]}")
@@ -181,6 +187,10 @@ def run_staged(fn, task, files, cache):
             return result, exported
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _identity(x):
+    return x
 
 
 def worker_info() -> dict:
@@ -289,7 +299,7 @@ class DaskExecutor:
             if any(i[k] != mine[k] for k in mine)
         }
         if bad:
-            raise RuntimeError(
+            raise ClusterError(
                 f"Dask workers differ from this client (python {mine['python']}, grader code "
                 f"{mine['code']}): {bad}. Install the same cs_conv with the same Python on "
                 "every worker."
@@ -302,7 +312,7 @@ class DaskExecutor:
         info = self.client.run(worker_info)
         weaker = sorted(w for w, i in info.items() if i["sandbox"] != "bwrap")
         if weaker:
-            raise RuntimeError(
+            raise ClusterError(
                 f"the grader chose the bwrap sandbox but bubblewrap does not work on Dask "
                 f"worker(s) {weaker}: install bubblewrap there, or grade with --sandbox plain"
             )
@@ -336,40 +346,58 @@ class DaskExecutor:
 
         tasks = iter(tasks)
         pending: dict = {}  # future -> task
-        caches: dict[str, Any] = {}  # client path -> (digest, entries) future
+        caches: dict[str, Any] = {}  # client path -> future of (digest, entries)
+        failed: list = []  # (task, exception) raised on this side, e.g. an unreadable folder
         lost: list = []
         ac = as_completed()
         limit, refreshed = self._limit(), time.monotonic()
+
+        def cache_future(path: str):
+            if path not in caches:
+                entries = _pack(Path(path))
+                blob = b"".join(r.encode() + b"\0" + d for r, d in entries)
+                digest = hashlib.sha256(blob).hexdigest()
+                # a task, not scatter(): the scheduler keeps its input and recomputes it
+                # if every worker holding it dies
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "Sending large graph")
+                    key = f"cs-conv-cache-{digest[:16]}-{uuid.uuid4().hex[:12]}"
+                    caches[path] = self.client.submit(_identity, (digest, entries), key=key)
+            return caches[path]
 
         def submit(task) -> None:
             kind = getattr(task, "sandbox", None)
             if kind and kind not in self._checked:
                 self._check_sandbox(kind)
                 self._checked.add(kind)
-            files = cache = None
-            if self.stage_files and getattr(task, "sub_dir", ""):
-                files = _pack_submission(task.sub_dir)
-            path = getattr(task, "cython_cache", "") if self.stage_files else ""
-            if path:
-                if path not in caches:
-                    entries = _pack(Path(path))
-                    digest = hashlib.sha256(
-                        b"".join(r.encode() + b"\0" + d for r, d in entries)
-                    ).hexdigest()
-                    [caches[path]] = self.client.scatter([(digest, entries)], hash=False)
-                cache = caches[path]
+            try:
+                files = cache = None
+                if self.stage_files and getattr(task, "sub_dir", ""):
+                    files = _pack_submission(task.sub_dir)
+                if self.stage_files and getattr(task, "cython_cache", ""):
+                    cache = cache_future(task.cython_cache)
+            except Exception as exc:  # as run_job raising on this machine: a result
+                failed.append((task, exc))
+                return
             key = f"cs-conv-{_label(task)}-{uuid.uuid4().hex[:12]}"
-            fut = self.client.submit(
-                run_staged, fn, task, files, cache, key=key, pure=False, retries=0
-            )
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Sending large graph")  # a large submission
+                fut = self.client.submit(
+                    run_staged, fn, task, files, cache, key=key, pure=False, retries=0
+                )
             pending[fut] = task
             ac.add(fut)
 
-        try:
+        def top_up():
             for task in tasks:
                 submit(task)
                 if len(pending) >= limit:
                     break
+
+        try:
+            top_up()
+            while failed:
+                yield failed.pop()
             for fut in ac:
                 task = pending.pop(fut)
                 if fut.status == "finished":
@@ -389,17 +417,14 @@ class DaskExecutor:
                 del fut
                 if time.monotonic() - refreshed > 5:
                     limit, refreshed = self._limit(), time.monotonic()
-                for nxt in tasks:
-                    submit(nxt)
-                    if len(pending) >= limit:
-                        break
+                top_up()
+                while failed:
+                    yield failed.pop()
         finally:
-            if pending:
+            leftover = list(pending) + list(caches.values())
+            if leftover:
                 with contextlib.suppress(Exception):
-                    self.client.cancel(list(pending))
-            if caches:
-                with contextlib.suppress(Exception):
-                    self.client.cancel(list(caches.values()))
+                    self.client.cancel(leftover)
         if lost:
             raise TasksLost(lost)
 

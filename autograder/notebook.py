@@ -160,3 +160,74 @@ def defined_functions(source: str) -> set[str]:
             for a in node.names:
                 names.add((a.asname or a.name).split(".")[0])
     return names
+
+
+def _top_level_defs(tree) -> set[str]:
+    """Names bound at top level (not inside function or class bodies)."""
+    names = set()
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    """``(defined, used)`` names of a cell; ``used`` includes names read inside
+    function bodies (a function reading a global needs the cell defining it)."""
+    text = source.lstrip()
+    if text.startswith("%%"):
+        return defined_functions(source), set()
+    try:
+        tree = ast.parse(to_python(source))
+    except SyntaxError:
+        return set(), set()
+    loads, bound = set(), set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else bound).add(n.id)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+    # a name bound anywhere in the cell (argument, local) is taken as not global
+    return _top_level_defs(tree), loads - bound
+
+
+def prune_instructor_cells(cells, instructor_sources, needed) -> tuple[list, list]:
+    """``(kept, skipped)``: drop instructor cells whose results nothing needs.
+
+    A cell identical to one of the released notebook is instructor code.  It is
+    kept when it defines a name that is needed: a graded function, a name any
+    student-written cell uses (also inside function bodies), or a name a kept
+    instructor cell uses, to a fixed point.  Every student-written cell is kept.
+    Figures, benchmarks, visible checks and demonstrations of mistakes are
+    thereby not run: they cannot change what the graded functions return.
+    """
+    info = []
+    needed = set(needed)
+    for c in cells:
+        defs, used = cell_names(c["source"])
+        mine = c["source"].strip() not in instructor_sources
+        info.append((c, defs, used, mine))
+        if mine:
+            needed |= used | defs
+    keep = {id(c) for c, _, _, mine in info if mine}
+    changed = True
+    while changed:
+        changed = False
+        for c, defs, used, _ in info:
+            if id(c) not in keep and defs & needed:
+                keep.add(id(c))
+                needed |= used
+                changed = True
+    kept = [c for c in cells if id(c) in keep]
+    skipped = [c["index"] for c in cells if id(c) not in keep]
+    return kept, skipped

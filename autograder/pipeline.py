@@ -21,6 +21,7 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,11 +97,22 @@ def _cases(spec):
     return [c.to_dict() for c in checker.make_cases(spec.key, stage=spec.stage)]
 
 
-def make_job(sub, course: Course, limits: Limits, sandbox: str):
-    """``(job, cells, found)`` for one submission; ``job`` is plain data."""
+def make_job(sub, course: Course, limits: Limits, sandbox: str, run_all_cells: bool = False):
+    """``(job, cells, found)`` for one submission; ``job`` is plain data.
+
+    ``cells`` are all the student's code cells but the graded tests; the job
+    runs only those whose results can matter (see
+    :func:`autograder.notebook.prune_instructor_cells`) unless ``run_all_cells``.
+    """
     tests = course.tests[sub.notebook]
     nb = nbmod.read(sub.path)
     cells, found = nbmod.student_cells(nb, tests)
+    to_run = cells
+    if not run_all_cells:
+        needed = {f for t in tests for f in t.functions.values()}
+        to_run, _ = nbmod.prune_instructor_cells(
+            cells, course.release_sources[sub.notebook], needed
+        )
     job_tests = []
     for t in tests:
         d = t.to_dict()
@@ -113,13 +125,13 @@ def make_job(sub, course: Course, limits: Limits, sandbox: str):
     h.update(Path(sub.path).read_bytes())
     h.update(course.source_hash[sub.notebook].encode())
     h.update(json.dumps(limits.to_dict(), sort_keys=True).encode())
-    h.update(GRADER_VERSION.encode())
+    h.update(GRADER_VERSION.encode() + (b"all" if run_all_cells else b""))
     job = Job(
         student=sub.student,
         assignment=sub.assignment,
         notebook=sub.notebook,
         sub_dir=sub.folder,
-        cells=cells,
+        cells=to_run,
         tests=job_tests,
         limits=limits.to_dict(),
         sandbox=sandbox,
@@ -128,27 +140,48 @@ def make_job(sub, course: Course, limits: Limits, sandbox: str):
     return job, cells, found
 
 
-def warm_cython_cache(course: Course, limits: Limits, kind: str, folder: Path) -> str:
-    """Compile the instructor's own ``%%cython`` cells once, in the sandbox, so that
-    every submission starts with them built (students' cells still compile in
-    their own per-submission cache).  Only instructor code runs here, so the
-    result can be shared; returns the folder or ``""``."""
-    cells = []
+def cython_build_jobs(course, jobs, limits, kind, folder: Path, n: int) -> list:
+    """Compile every distinct ``%%cython`` cell once, shared by all submissions.
+
+    The instructor's cells (from the released notebooks) and the students'
+    are built in sandboxed *compile-only* workers, which never import (run)
+    them: no student code runs there, and a module is looked up by the hash
+    of its exact source, so a submission only ever loads the build of its own
+    code.  Students with the same kernel (or the instructor's demo cells) are
+    compiled once instead of once per submission.  Returns up to ``n`` compile
+    jobs that fill ``folder / "cython"``.
+    """
+    sources = []
     for stem in sorted(course.tests):
         nb = student_version(nbmod.read(course.source_dir / f"{stem}.ipynb"))
-        for c in nb.cells:
-            solution = c.metadata.get("nbgrader", {}).get("solution")
-            if c.cell_type == "code" and c.source.lstrip().startswith("%%cython") and not solution:
-                cells.append({"index": len(cells), "source": c.source})
-    if not cells:
-        return ""
+        sources += [c.source for c in nb.cells if c.cell_type == "code"]
+    for job in jobs:
+        sources += [c["source"] for c in job.cells]
+    unique = sorted(
+        {
+            s
+            for s in sources
+            if s.lstrip().startswith("%%cython") and "--pgo" not in s.split("\n", 1)[0]
+        }
+    )
+    if not unique:
+        return []
     folder.mkdir(parents=True, exist_ok=True)
     empty = folder / "empty"
     empty.mkdir(exist_ok=True)
-    job = Job("instructor", course.assignment, "cython-cache", str(empty), cells, [])
-    job.limits, job.sandbox, job.export_cache = limits.to_dict(), kind, str(folder / "cython")
-    run_job(job, slot=0)
-    return str(folder / "cython") if (folder / "cython").is_dir() else ""
+    n = max(1, min(len(unique), n))
+    compile_jobs = []
+    for k in range(n):
+        cells = [{"index": i, "source": s} for i, s in enumerate(unique[k::n])]
+        job = Job("cython-build", course.assignment, f"cython-{k}", str(empty), cells, [])
+        job.limits, job.sandbox = limits.to_dict(), kind
+        job.compile_only, job.export_cache = True, str(folder / "cython")
+        compile_jobs.append(job)
+    return compile_jobs
+
+
+def _uses_cython(job) -> bool:
+    return any(c["source"].lstrip().startswith("%%cython") for c in job.cells)
 
 
 def grade(
@@ -164,6 +197,7 @@ def grade(
     executor=None,
     progress: bool | None = None,
     write_reports: bool = True,
+    run_all_cells: bool = False,
 ) -> GradeRun:
     """Grade every submission into ``out``; return what was done."""
     t0 = time.monotonic()
@@ -179,7 +213,7 @@ def grade(
         todo = {}
         for sub in subs:
             try:
-                job, cells, found = make_job(sub, course, limits, kind)
+                job, cells, found = make_job(sub, course, limits, kind, run_all_cells)
             except Exception as exc:  # an unreadable notebook: every test errors
                 run.errors.append(f"{sub.student}/{sub.notebook}: {type(exc).__name__}: {exc}")
                 job, cells, found = None, [], {}
@@ -194,13 +228,36 @@ def grade(
         if executor is None:
             executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers)
         cache_dir = Path(tempfile.mkdtemp(prefix="cs-conv-cython-"))
-        if any(v[1] is not None for v in todo.values()):
-            cache = warm_cython_cache(course, limits, kind, cache_dir)
-            for v in todo.values():
-                if v[1] is not None:
-                    v[1].cython_cache = cache
-        bar = Progress(len(todo), "grading", enabled=progress)
         jobs = [v[1] for v in todo.values() if v[1] is not None]
+        n_slots = getattr(executor, "workers", 1)
+        builds = cython_build_jobs(course, jobs, limits, kind, cache_dir, n_slots)
+        for job in jobs:
+            if _uses_cython(job):
+                job.cython_cache = str(cache_dir / "cython")
+        # the shared builds first, notebooks without Cython meanwhile, then the rest
+        jobs = (
+            builds + [j for j in jobs if not _uses_cython(j)] + [j for j in jobs if _uses_cython(j)]
+        )
+        pending = {"builds": len(builds)}
+        built = threading.Event()
+        if not builds:
+            built.set()
+        lock = threading.Lock()
+
+        def task(job, slot):
+            if job.compile_only:
+                try:
+                    return run_job(job, slot)
+                finally:
+                    with lock:
+                        pending["builds"] -= 1
+                        if pending["builds"] == 0:
+                            built.set()
+            if job.cython_cache:
+                built.wait()
+            return run_job(job, slot)
+
+        bar = Progress(len(todo), "grading", enabled=progress)
         for sub, job, _, _ in todo.values():
             if job is None:
                 raw = RawResult(sub.student, sub.assignment, sub.notebook, kind)
@@ -208,7 +265,9 @@ def grade(
                 _store_one(store, course, sub, raw, [], {}, "", run)
                 bar.update(f"{sub.student} (unreadable)")
         try:
-            for job, raw in executor.map_unordered(run_job, jobs):
+            for job, raw in executor.map_unordered(task, jobs):
+                if job.compile_only:
+                    continue
                 sub, _, cells, found = todo[(job.student, job.assignment, job.notebook)]
                 if isinstance(raw, BaseException):
                     exc = raw
@@ -241,6 +300,8 @@ def _store_one(store, course, sub, raw, cells, found, submission_hash, run):
             "sandbox": raw.sandbox,
             "wall_seconds": raw.wall_seconds,
             "restarts": raw.restarts,
+            "cells_run": len(raw.cells),
+            "cells_total": len(cells),
             "flags": flags,
             "cells": {str(k): _cell_summary(v) for k, v in sorted(raw.cells.items())},
             "tests": [r.to_dict() for r in results],

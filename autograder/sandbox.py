@@ -209,6 +209,8 @@ def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[st
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
         "HOME": f"{paths['sub']}/.cs_conv/home",
         "IPYTHONDIR": f"{paths['sub']}/.cs_conv/ipython",
+        # %%cython builds go to $XDG_CACHE_HOME/ipython/cython: per submission
+        "XDG_CACHE_HOME": f"{paths['sub']}/.cs_conv/cache",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{paths['sub']}/.cs_conv/mpl",
         "PYTHONHASHSEED": "0",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import shutil
 import tempfile
@@ -49,7 +50,8 @@ class Job:
     sandbox: str = "auto"
     submission_hash: str = ""
     cython_cache: str = ""  # a trusted folder of compiled %%cython modules to start from
-    export_cache: str = ""  # copy the compiled modules here afterwards (trusted jobs only)
+    export_cache: str = ""  # copy the compiled modules here afterwards (compile-only jobs)
+    compile_only: bool = False  # build %%cython cells, never import (run) them
 
 
 @dataclass
@@ -88,6 +90,17 @@ def _copy_submission(src: str, dst: Path) -> None:
         return skipped
 
     shutil.copytree(src, dst, ignore=ignore)
+
+
+_MODULE = re.compile(r"^_cython_magic_[0-9a-f]{64}(\.cpython-[\w-]+\.so|\.html)$")
+
+
+def _export_modules(built: Path, dest: Path) -> None:
+    """Copy the compiled ``%%cython`` modules (and annotations), nothing else."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in built.iterdir():
+        if _MODULE.match(p.name) and p.is_file() and not p.is_symlink():
+            shutil.copyfile(p, dest / p.name)
 
 
 def _chown_tree(root: Path, uid: int | None) -> None:
@@ -159,9 +172,13 @@ def _run_job(job, uid, kind, workdir) -> RawResult:
         os.chmod(base, 0o711)
         sub, jobdir, out = base / "sub", base / "job", base / "out"
         _copy_submission(job.sub_dir, sub)
-        (sub / ".cs_conv").mkdir(exist_ok=True)
+        # IPython builds %%cython cells in $XDG_CACHE_HOME/ipython/cython only if that
+        # folder is writable (else in $IPYTHONDIR): make it exist, always the same
+        lib_dir = sub / ".cs_conv" / "cache" / "ipython" / "cython"
+        lib_dir.mkdir(parents=True)
+        (sub / ".cs_conv" / "home").mkdir()
         if job.cython_cache and os.path.isdir(job.cython_cache):
-            shutil.copytree(job.cython_cache, sub / ".cs_conv" / "ipython" / "cython")
+            shutil.copytree(job.cython_cache, lib_dir, dirs_exist_ok=True)
         jobdir.mkdir()
         out.mkdir()
         shutil.copy(WORKER_SCRIPT, jobdir / "worker.py")
@@ -183,11 +200,9 @@ def _run_job(job, uid, kind, workdir) -> RawResult:
             if finished:
                 break
             res.restarts += 1
-        built = base / "sub" / ".cs_conv" / "ipython" / "cython"
+        built = base / "sub" / ".cs_conv" / "cache" / "ipython" / "cython"
         if job.export_cache and built.is_dir():
-            shutil.copytree(
-                built, job.export_cache, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.c")
-            )
+            _export_modules(built, Path(job.export_cache))
     finally:
         sandbox.kill_leftovers(uid)
         shutil.rmtree(base, ignore_errors=True)
@@ -208,6 +223,7 @@ def _run_once(job, limits, kind, uid, base, skip_cells, done_tests, res, t_start
         "cell_timeout": limits.cell_timeout,
         "test_timeout": limits.test_timeout,
         "out_dir": extra["paths"]["out"],
+        "compile_only": job.compile_only,
         "uid": uid,
         "limits": {
             "memory": limits.memory,

@@ -199,6 +199,17 @@ def write_payload(out_dir, payloads):
     os.replace(tmp, os.path.join(out_dir, "payload.json"))
 
 
+def _compile_only():
+    """Build ``%%cython`` cells without importing them: no student code runs, so
+    the compiled modules can be shared between submissions of the same code."""
+    import types
+
+    from Cython.Build import IpythonMagic
+
+    IpythonMagic.load_dynamic = lambda name, path: types.ModuleType(name)
+    IpythonMagic.CythonMagics._import_all = lambda self, module: None
+
+
 CYTHON_DEF = re.compile(r"^\s*c?p?def\s+(?:[\w\[\]\.,: ]+\s+)?(\w+)\s*\(", re.M)
 
 
@@ -224,6 +235,8 @@ def main(job_dir):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="NoColor")
+    if job.get("compile_only"):
+        _compile_only()
     shell.history_manager.enabled = False
     if any(c["source"].lstrip().startswith("%%cython") for c in job["cells"]):
         shell.run_line_magic("load_ext", "Cython")

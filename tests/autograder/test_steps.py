@@ -161,3 +161,19 @@ def test_release_clears_solutions_and_hidden_tests():
     assert "NotImplementedError" in out.cells[0].source
     assert "HIDDEN" not in out.cells[1].source
     assert out.cells[1].metadata["cs_conv"]["checker"] == "im2col"
+
+
+def test_prune_keeps_what_the_graded_functions_can_reach():
+    cells = [
+        {"index": 0, "source": "import numpy as np\nimport time"},
+        {"index": 1, "source": "viz.plot(1)"},  # a figure: defines nothing
+        {"index": 2, "source": "x = np.ones(3)"},  # a global a student function reads
+        {"index": 3, "source": "def f(a):\n    return a + x"},  # student-written
+        {"index": 4, "source": "def wrap(a):\n    return f(a)"},  # instructor wrapper, graded
+        {"index": 5, "source": "def best_time(g):\n    return time.time()"},  # benchmark
+        {"index": 6, "source": "check(f)"},  # a visible check
+    ]
+    instructor = {c["source"] for c in cells if c["index"] != 3}
+    kept, skipped = notebook.prune_instructor_cells(cells, instructor, {"wrap"})
+    assert [c["index"] for c in kept] == [0, 2, 3, 4]
+    assert skipped == [1, 5, 6]
