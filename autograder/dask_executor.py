@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import os
 import shutil
@@ -205,6 +206,12 @@ def worker_info() -> dict:
     }
 
 
+@functools.cache
+def client_digest() -> str:
+    """The sources as this process first saw them (it may have them loaded since)."""
+    return code_digest()
+
+
 def code_digest() -> str:
     """A hash of the grader and checker sources (the autograder and cs_conv packages)."""
     import cs_conv
@@ -292,13 +299,13 @@ class DaskExecutor:
         info = self.client.run(worker_info)
         if not strict:
             return info
-        mine = {"python": "{}.{}".format(*sys.version_info[:2]), "code": code_digest()}
+        mine = {"python": "{}.{}".format(*sys.version_info[:2]), "code": client_digest()}
         bad = {
             w: {k: i[k] for k in mine if i[k] != mine[k]}
             for w, i in info.items()
             if any(i[k] != mine[k] for k in mine)
         }
-        if bad:
+        if bad:  # (also when the sources changed on disk since this process loaded them)
             raise ClusterError(
                 f"Dask workers differ from this client (python {mine['python']}, grader code "
                 f"{mine['code']}): {bad}. Install the same cs_conv with the same Python on "
@@ -427,6 +434,9 @@ class DaskExecutor:
                     self.client.cancel(leftover)
         if lost:
             raise TasksLost(lost)
+
+
+client_digest()  # as this process loads the grader, before it runs any of it
 
 
 @contextlib.contextmanager

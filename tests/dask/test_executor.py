@@ -65,7 +65,10 @@ def _fake_run(task, slot):
     return names, cache, slot
 
 
-def test_staging_copies_the_submission_cache_and_exports(tmp_path):
+def test_staging_copies_the_submission_cache_and_exports(tmp_path, monkeypatch):
+    monkeypatch.setattr(dx, "_local_dir", lambda: str(tmp_path / "worker"))
+    monkeypatch.setattr(dx, "_caches", {})
+    (tmp_path / "worker").mkdir()
     sub = tmp_path / "ann"
     (sub / "data").mkdir(parents=True)
     (sub / "01_naive.ipynb").write_text("{}")
@@ -93,6 +96,7 @@ def test_staging_copies_the_submission_cache_and_exports(tmp_path):
     _, exported = dx.run_staged(_fake_run, job3, files, None)
     assert exported == [("mod.so", b"built")]
     assert not (tmp_path / "exp").exists()  # the client writes them, not the worker
+    assert os.listdir(tmp_path / "worker") == [f"cs-conv-cython-{'d' * 16}"]  # staged once
 
 
 @pytest.mark.parametrize("bad", ["../x", "/etc/x", "a/../../x", ""])
