@@ -290,6 +290,11 @@ class DaskExecutor:
             self.close()
             raise
 
+    # Compile-only tasks (``task.compile_only``) fill the folder of compiled ``%%cython``
+    # modules that later tasks start from (``task.cython_cache``): those are held back
+    # until every build of the same call has finished and its modules are back here.
+    builds_first = True
+
     # the pipeline splits its %%cython compile jobs over this many
     @property
     def workers(self) -> int:
@@ -347,6 +352,7 @@ class DaskExecutor:
     def map_unordered(
         self, fn: Callable[[Any, int], Any], tasks: Iterable[Any]
     ) -> Iterator[tuple[Any, Any]]:
+        import cloudpickle
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
@@ -358,6 +364,16 @@ class DaskExecutor:
         lost: list = []
         ac = as_completed()
         limit, refreshed = self._limit(), time.monotonic()
+        builds = [0]  # compile-only tasks of this call still running
+        held: list = []  # tasks that start from their compiled modules: after the builds
+        try:
+            cloudpickle.dumps(fn)
+        except Exception as exc:
+            raise ClusterError(
+                f"{fn!r} cannot travel to Dask workers ({type(exc).__name__}: {exc}); the "
+                "executor runs fn(task, slot) on other processes and machines, so fn must "
+                "be picklable and share no state between tasks (e.g. supervise.run_job)"
+            ) from exc
 
         def cache_future(path: str):
             if path not in caches:
@@ -394,9 +410,17 @@ class DaskExecutor:
                 )
             pending[fut] = task
             ac.add(fut)
+            builds[0] += bool(getattr(task, "compile_only", False))
 
         def top_up():
+            while held and not builds[0] and len(pending) < limit:
+                submit(held.pop(0))
+            if len(pending) >= limit:
+                return
             for task in tasks:
+                if builds[0] and getattr(task, "cython_cache", ""):
+                    held.append(task)  # it starts from the modules the builds are making
+                    continue
                 submit(task)
                 if len(pending) >= limit:
                     break
@@ -407,6 +431,7 @@ class DaskExecutor:
                 yield failed.pop()
             for fut in ac:
                 task = pending.pop(fut)
+                builds[0] -= bool(getattr(task, "compile_only", False))
                 if fut.status == "finished":
                     result, exported = fut.result()
                     if exported is not None:

@@ -265,7 +265,10 @@ def grade(
                 _store_one(store, course, sub, raw, [], {}, "", run)
                 bar.update(f"{sub.student} (unreadable)")
         try:
-            for job, raw in executor.map_unordered(task, jobs):
+            # an executor that holds cython jobs until the builds are done (Dask) gets the
+            # picklable run_job: its tasks run in other processes, the closure's event cannot
+            fn = run_job if getattr(executor, "builds_first", False) else task
+            for job, raw in executor.map_unordered(fn, jobs):
                 if job.compile_only:
                     continue
                 sub, _, cells, found = todo[(job.student, job.assignment, job.notebook)]
