@@ -163,3 +163,40 @@ def test_a_task_that_keeps_killing_workers_is_reported_not_graded():
     assert lost is not None
     assert [t for t, _ in lost.lost] == [2]
     assert "run the same command again" in str(lost)
+
+
+def _build_or_run(task, slot):
+    if task.compile_only:
+        time.sleep(1.0)
+        os.makedirs(task.export_cache, exist_ok=True)
+        with open(os.path.join(task.export_cache, f"{task.notebook}.so"), "wb") as fh:
+            fh.write(b"built")
+        return "built"
+    return sorted(os.listdir(task.cython_cache)) if task.cython_cache else "plain"
+
+
+def test_tasks_on_the_compiled_cache_wait_for_the_builds(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cache = tmp_path / "cache" / "cython"  # filled here, on the client, from the exports
+    builds = [
+        Job("cython-build", "a", f"b{k}", str(empty), [], [], export_cache=str(cache))
+        for k in range(2)
+    ]
+    for b in builds:
+        b.compile_only = True
+    users = [Job(f"s{k}", "a", "n", str(empty), [], [], cython_cache=str(cache)) for k in range(3)]
+    plain = [Job("p", "a", "n", str(empty), [], [])]
+    with dx.DaskExecutor("local:2") as ex:
+        assert ex.builds_first
+        got = {
+            t.student + t.notebook: r
+            for t, r in ex.map_unordered(_build_or_run, builds + plain + users)
+        }
+        lock = threading.Lock()  # like a closure over the pipeline's own state
+        with pytest.raises(dx.ClusterError, match="cannot travel"):
+            list(ex.map_unordered(lambda t, s: lock, [1]))
+    assert got["cython-buildb0"] == got["cython-buildb1"] == "built"
+    assert got["pn"] == "plain"
+    assert all(got[f"s{k}n"] == ["b0.so", "b1.so"] for k in range(3))
+    assert sorted(os.listdir(cache)) == ["b0.so", "b1.so"]
