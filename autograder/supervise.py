@@ -87,6 +87,8 @@ def _copy_submission(src: str, dst: Path) -> None:
                 total += os.path.getsize(p)
                 if total > _COPY_LIMIT:
                     skipped.append(n)
+            elif not os.path.isdir(p):  # a fifo, socket or device: copying it fails or blocks
+                skipped.append(n)
         return skipped
 
     shutil.copytree(src, dst, ignore=ignore)
