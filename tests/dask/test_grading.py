@@ -90,7 +90,7 @@ def test_a_killed_dask_worker_costs_no_grade(tmp_path):
 
 
 NO_DASH = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]  # health routes: loopback
-WORKER_ARGS = ["--host", "127.0.0.1", "--no-dashboard"]
+WORKER_ARGS = ["--host", "127.0.0.1", *NO_DASH]
 DEMO_ARGS = ["--timeout", "20", "--cell-timeout", "40", "--total-timeout", "180"]
 
 
