@@ -217,9 +217,10 @@ def code_digest() -> str:
     import cs_conv
 
     h = hashlib.sha256()
-    for pkg in (Path(__file__).parent, Path(cs_conv.__file__).parent):
-        for p in sorted(pkg.glob("*.py")) + sorted(pkg.glob("*.pyx")):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    for pkg in (Path(__file__).parent, Path(cs_conv.__file__).parent):  # with subpackages
+        files = [p for p in pkg.rglob("*") if p.suffix in (".py", ".pyx") and p.is_file()]
+        for p in sorted(files):
+            h.update(str(p.relative_to(pkg)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:16]
 
 
