@@ -15,7 +15,7 @@ CONDA_NAMES = {"torch": "pytorch"}
 
 
 def _split(spec: str) -> tuple[str, str]:
-    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec)
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", spec)  # drop [extras]
     assert m, spec
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 
