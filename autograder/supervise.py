@@ -114,6 +114,16 @@ def _chown_tree(root: Path, uid: int | None) -> None:
             os.chown(os.path.join(folder, n), uid, uid)
 
 
+def _well_formed(ev) -> bool:
+    """An event the supervisor can act on: the student's code shares the
+    worker's channel, so anything else (wrong types, unhashable ids) is noise."""
+    if not isinstance(ev, dict) or not isinstance(ev.get("ev"), str):
+        return False
+    if "i" in ev and (type(ev["i"]) is not int or ev["i"] < 0):
+        return False
+    return "id" not in ev or type(ev["id"]) is str
+
+
 class _Events:
     """Reads JSON lines from the worker's event pipe with a deadline."""
 
@@ -134,9 +144,9 @@ class _Events:
                     ev = json.loads(line)
                 except ValueError:
                     continue  # noise written to our channel by the student
-                if isinstance(ev, dict) and isinstance(ev.get("ev"), str):
+                if _well_formed(ev):
                     return ev
-                continue
+                continue  # a forged or garbled event: ignore it like noise
             if self.eof:
                 return None
             timeout = deadline - time.monotonic()

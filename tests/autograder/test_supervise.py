@@ -117,3 +117,17 @@ def test_compile_only_builds_are_shared_and_never_run(kind, tmp_path):
     )
     res = run_job(job)  # the student's own run does run its module: os._exit
     assert res.cells[0]["status"] == "crash"
+
+
+def test_forged_events_on_the_worker_channel_are_ignored(kind, tmp_path):
+    """Student code shares the worker's event channel: garbage there is noise, not a crash."""
+    forge = (
+        "import os, json\n"
+        "fd = int(os.environ['CS_CONV_EVENT_FD'])\n"
+        "for ev in ({'ev': 'cell_start', 'i': [1]}, {'ev': 'cell_end', 'i': [1]},\n"
+        "           {'ev': 'test_end', 'id': {'x': 1}}, {'ev': 'cell_end', 'i': -5}):\n"
+        "    os.write(fd, (json.dumps(ev) + '\\n').encode())\n"
+        "os.write(fd, b'not json at all\\n')\n"
+    )
+    res = run(kind, tmp_path, [forge, "x = 1"])
+    assert {i: c["status"] for i, c in res.cells.items()} == {0: "ok", 1: "ok"}
