@@ -35,6 +35,7 @@ class Diagnosis:
     focus_code: str | None = None
     named_variants: dict = field(default_factory=dict)
     possible: list = field(default_factory=list)
+    hints: dict = field(default_factory=dict)
 
 
 def variant_hits(checker, rec, variants) -> list:
@@ -176,6 +177,9 @@ def diagnose(checker, records, stage) -> Diagnosis:
                 axes = differing_axes(e.shape, g.shape, checker.axis_names.get(name, ()))
                 parts.append(f"{name}: expected shape {e.shape}, got {g.shape} ({axes})")
         found["wrong-shape"] = "; ".join(parts) + "."
+        hint = _column_hint(checker, r)
+        if hint:
+            d.hints["wrong-shape"] = hint
 
     if "ignores-input" in found:  # a function that ignores its input explains the rest
         for code in ("wrong-shape", "numerically-loose", "dtype-changed"):
@@ -193,6 +197,25 @@ def diagnose(checker, records, stage) -> Diagnosis:
     else:
         d.focus = _smallest(failing)
     return d
+
+
+def _column_hint(checker, rec) -> str | None:
+    """A concrete fix when an (F,) output came back as a (F, 1) column or a (1, F) row.
+
+    The code stays ``wrong-shape``: the values are right, only an extra axis of
+    length 1 is wrong (``bias-wrong-axis`` is a bias broadcast along the wrong
+    axis, ``db-wrong-axes`` a sum over the wrong axes).
+    """
+    for name in checker.outputs:
+        g, e = rec.got.get(name), rec.expected[name]
+        if g is None or e.ndim != 1 or g.shape not in ((e.size, 1), (1, e.size)):
+            continue
+        got = "a (F, 1) column" if g.shape == (e.size, 1) else "a (1, F) row"
+        return (
+            f"{name} must be (F,): {got} (from keepdims=True or reshape(F, 1)) is the "
+            f"classic CS231n mistake; return {name}.reshape(F)."
+        )
+    return None
 
 
 def _ignored_input(checker, records, found) -> None:

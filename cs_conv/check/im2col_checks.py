@@ -17,6 +17,7 @@ from .fingerprints import (
     fold_fancy_plus_equals,
     lenient_out,
     unfold_cols,
+    windows,
 )
 
 __all__ = ["Col2imChecker", "Im2colChecker", "IndicesChecker"]
@@ -35,6 +36,20 @@ def _im2col_variants() -> list[Variant]:
     def one_side(c, before: bool):
         p = c.spec.pad
         return _cols(c.win(pads=(p, 0, p, 0) if before else (0, p, 0, p)))
+
+    def square(c, k):
+        # a k x k filter on the padded input, window counts by floor division (no tiling
+        # check); a filter larger than the padded input gives no windows, as the loops do
+        def make():
+            sp = c.spec
+            Ho, Wo = lenient_out(sp, HH=k, WW=k)
+            if k < 1:
+                return None
+            if Ho < 1 or Wo < 1:
+                return {"cols": np.zeros((sp.C * k * k, 0))}
+            return _cols(windows(c.padded(), k, k, sp.stride, sp.stride, Ho, Wo))
+
+        return c.memo(("square", k), make)
 
     return [
         Variant(
@@ -64,6 +79,18 @@ def _im2col_variants() -> list[Variant]:
             "Each of your columns lists the window's taps in (c, dj, di) order instead of "
             "(c, di, dj): the window was transposed, or HH and WW exchanged, before flattening.",
             lambda c: _cols(c.ref_win, "taps-ji"),
+        ),
+        Variant(
+            "filter-hw-swapped",
+            "Your cols equal im2col with an HH x HH filter (`WW = HH`, rows C*HH*HH and "
+            "W_out from HH): the filter width WW is never used; square filters hide it.",
+            lambda c: square(c, c.spec.HH),
+        ),
+        Variant(
+            "filter-hw-swapped",
+            "Your cols equal im2col with a WW x WW filter (`HH = WW`, rows C*WW*WW and "
+            "H_out from WW): the filter height HH is never used; square filters hide it.",
+            lambda c: square(c, c.spec.WW),
         ),
         Variant(
             "stride-ignored",
@@ -247,6 +274,12 @@ def _indices_variants() -> list[Variant]:
         args.update(kw)
         return _indices(**args)
 
+    def square(c, k):
+        Ho, Wo = lenient_out(c.spec, HH=k, WW=k)
+        if k < 1:
+            return None
+        return base(c, taps_h=k, taps_w=k, Ho=max(Ho, 0), Wo=max(Wo, 0))  # no windows: empty
+
     def no_pad(c):
         Ho, Wo = lenient_out(c.spec, pad=0)
         return base(c, Ho=max(Ho, 0), Wo=max(Wo, 0))  # no windows: empty arrays
@@ -274,6 +307,18 @@ def _indices_variants() -> list[Variant]:
             "Your taps span WW rows and HH columns (e.g. `np.repeat(np.arange(WW), HH)` "
             "for the row offsets); square filters hide it.",
             lambda c: base(c, taps_h=c.spec.WW, taps_w=c.spec.HH),
+        ),
+        Variant(
+            "filter-hw-swapped",
+            "Your indices are those of an HH x HH filter (`WW = HH`: C*HH*HH taps, W_out "
+            "from HH); square filters hide it.",
+            lambda c: square(c, c.spec.HH),
+        ),
+        Variant(
+            "filter-hw-swapped",
+            "Your indices are those of a WW x WW filter (`HH = WW`: C*WW*WW taps, H_out "
+            "from WW); square filters hide it.",
+            lambda c: square(c, c.spec.WW),
         ),
         Variant(
             "stride-ignored",

@@ -123,6 +123,12 @@ def _layer_backward_variants() -> list[Variant]:
         N, F, Ho, Wo = d.shape
         return with_dout(c, d.transpose(1, 2, 3, 0).reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
 
+    def flat_hw_swapped(c):
+        # `dout.transpose(1, 0, 3, 2).reshape(F, -1)`: (j, i) order against cols' (i, j)
+        d = c.a["dout"]
+        N, F, Ho, Wo = d.shape
+        return with_dout(c, d.transpose(1, 0, 3, 2).reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
+
     def w_order(c, dw_too: bool):
         w = c.a["w"]
         g = grads_from_windows(c.ref_win, _w_hwc(w), c.a["dout"], *_geom(c))
@@ -145,6 +151,13 @@ def _layer_backward_variants() -> list[Variant]:
             "Your dx and dw equal the gradients for dout flattened with n fastest, "
             "`dout.transpose(1, 2, 3, 0).reshape(F, -1)`, while cols has n slowest (db is right).",
             flat_n_fastest,
+        ),
+        Variant(
+            "hw-swapped",
+            "Your dx and dw equal the gradients for dout flattened with its spatial axes "
+            "exchanged, `dout.transpose(1, 0, 3, 2).reshape(F, -1)`, while the columns of "
+            "cols run (n, i, j) (db is right).",
+            flat_hw_swapped,
         ),
         Variant(
             "weight-flatten-order",

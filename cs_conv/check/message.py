@@ -125,7 +125,8 @@ def compose(checker, label: str, records, diag) -> str:
     for code in diag.codes:
         m = CATALOGUE[code]
         parts.append(_wrap(f"Diagnosis [{code}]: {m.what} {diag.evidence.get(code, '')}"))
-        parts.append(_wrap(f"Fix: {m.fix}"))
+        hint = getattr(diag, "hints", {}).get(code)
+        parts.append(_wrap(f"Fix: {m.fix}" + (f" Here: {hint}" if hint else "")))
     if not diag.codes:
         if focus is not None and focus.outcome.status == "error":
             text = (

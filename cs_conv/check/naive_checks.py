@@ -90,6 +90,20 @@ def forward_variants() -> list[Variant]:
         ),
         Variant(
             "hw-swapped",
+            "Your output equals the (F, N*H_out*W_out) result reshaped to "
+            "(F, N, W_out, H_out) and its last two axes transposed back: the shape comes "
+            "out right but H_out and W_out are exchanged in the reshape.",
+            rel("fnij", "fnji", (1, 0, 3, 2)),
+        ),
+        Variant(
+            "hw-swapped",
+            "Your output equals the (N*H_out*W_out, F) result reshaped to "
+            "(N, W_out, H_out, F) and transposed to (N, F, H_out, W_out): the shape comes "
+            "out right but H_out and W_out are exchanged in the reshape.",
+            rel("nijf", "njif", (0, 3, 2, 1)),
+        ),
+        Variant(
+            "hw-swapped",
             "Your loops run i over range(W_out) and j over range(H_out).",
             lambda c: _out(c.win(Ho=c.spec.W_out, Wo=c.spec.H_out), c),
         ),

@@ -127,6 +127,43 @@ def im2col_taps_transposed(x, HH, WW, stride=1, pad=0):
     return cols
 
 
+def im2col_square_height(x, HH, WW, stride=1, pad=0):
+    """The sample class's answer: `WW = HH` ("square filters only"), floor sizes."""
+    N, C, H, W = x.shape
+    WW = HH  # the bug
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.empty((C * HH * WW, N * H_out * W_out), dtype=x.dtype)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                window = x_pad[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                cols[:, (n * H_out + i) * W_out + j] = window.reshape(-1)
+    return cols
+
+
+def im2col_square_width(x, HH, WW, stride=1, pad=0):
+    """`HH = WW`: the filter height is never used."""
+    return im2col_square_height(x, WW, WW, stride, pad)
+
+
+def im2col_seed_f(x, HH, WW, stride=1, pad=0):
+    """The first seed's `im2col_sliding(X, f=h_filter, ...)`: one size f for both sides."""
+    f = HH
+    M, C, H, W = x.shape
+    image_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    h_new = (H + 2 * pad - f) // stride + 1
+    w_new = (W + 2 * pad - f) // stride + 1
+    rows = []
+    for m in range(M):
+        for i in range(h_new):
+            for j in range(w_new):
+                si, sj = stride * i, stride * j
+                rows.append(image_pad[m, :, si : si + f, sj : sj + f].ravel())
+    return np.array(rows, dtype=x.dtype).reshape(-1, C * f * f).T
+
+
 def im2col_no_stride(x, HH, WW, stride=1, pad=0):
     N, C, H, W = x.shape
     Ho, Wo = _out(H, HH, stride, pad), _out(W, WW, stride, pad)
@@ -453,6 +490,11 @@ def indices_filter_swapped(x_shape, HH, WW, stride=1, pad=0):
     return k, i0.reshape(-1, 1) + i1.reshape(1, -1), j0.reshape(-1, 1) + j1.reshape(1, -1)
 
 
+def indices_square_height(x_shape, HH, WW, stride=1, pad=0):
+    """`WW = HH`: the indices of an HH x HH filter."""
+    return indices_ref(x_shape, HH, HH, stride, pad)
+
+
 def indices_no_stride(x_shape, HH, WW, stride=1, pad=0):
     _N, C, H, W = x_shape
     Ho, Wo = _out(H, HH, stride, pad), _out(W, WW, stride, pad)
@@ -490,7 +532,12 @@ MUTANTS = {
     ("im2col", "bad-return"): [im2col_bad_return],
     ("im2col", "wrong-shape"): [im2col_first_image_only],
     ("im2col", "hw-swapped"): [im2col_loops_swapped],
-    ("im2col", "filter-hw-swapped"): [im2col_taps_transposed],
+    ("im2col", "filter-hw-swapped"): [
+        im2col_taps_transposed,
+        im2col_square_height,
+        im2col_square_width,
+        im2col_seed_f,
+    ],
     ("im2col", "stride-ignored"): [im2col_no_stride],
     ("im2col", "pad-ignored"): [im2col_no_pad],
     ("im2col", "pad-wrong-axes"): [im2col_pad_one_side],
@@ -516,7 +563,7 @@ MUTANTS = {
     ("im2col_indices", "not-implemented"): [indices_stub],
     ("im2col_indices", "wrong-shape"): [indices_wrong_shape],
     ("im2col_indices", "hw-swapped"): [indices_window_order_swapped],
-    ("im2col_indices", "filter-hw-swapped"): [indices_filter_swapped],
+    ("im2col_indices", "filter-hw-swapped"): [indices_filter_swapped, indices_square_height],
     ("im2col_indices", "stride-ignored"): [indices_no_stride],
     ("im2col_indices", "pad-ignored"): [indices_no_pad],
     ("im2col_indices", "cols-transposed"): [indices_transposed],

@@ -127,6 +127,40 @@ def _flip(w):
     return w[:, :, ::-1, ::-1]
 
 
+def fwd_hw_swapped_sample(x, w, b, conv_param):
+    """The sample class's answer: right shape, H_out and W_out exchanged in the reshape."""
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, _C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    cols = im2col_loops(x, HH, WW, stride, pad)
+    out = w.reshape(F, -1) @ cols + b[:, None]
+    out = out.reshape(F, N, W_out, H_out).transpose(0, 1, 3, 2)  # the bug: W_out, H_out
+    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+    return out, (x, w, b, conv_param, cols)
+
+
+def fwd_hw_swapped_seed(X, W, b, conv_param):
+    """The first seed's version: a (N*L, F) result reshaped to (N, W_out, H_out, F)."""
+    stride, padding = conv_param["stride"], conv_param["pad"]
+    n_filters, d_filter, h_filter, w_filter = W.shape
+    n_x, _d_x, h_x, w_x = X.shape
+    h_out = int((h_x - h_filter + 2 * padding) / stride) + 1
+    w_out = int((w_x - w_filter + 2 * padding) / stride) + 1
+    X_col = im2col_loops(X, h_filter, w_filter, stride, padding)
+    out = X_col.T @ W.reshape(-1, d_filter * h_filter * w_filter).T + b
+    out = out.reshape(n_x, w_out, h_out, n_filters)
+    out = out.transpose((0, 3, 1, 2))
+    return out, (X, W, b, conv_param, X_col)
+
+
+def fwd_hw_swapped_nlf(x, w, b, conv_param):
+    """(N*L, F) result reshaped to (N, W_out, H_out, F), transposed to the right shape."""
+    out, cache = fwd_hw_swapped_seed(x, w, b, conv_param)
+    return np.ascontiguousarray(out.transpose(0, 1, 3, 2)), cache
+
+
 # ------------------------------------------------------------------- backward
 def make_backward(
     *,
@@ -146,7 +180,12 @@ def make_backward(
         g = np.ones_like(dout) if ones else dout
         if dtype:
             g = g.astype(dtype)
-        d = g.transpose(1, 0, 2, 3).reshape(F, -1) if d_flat == "ok" else g.reshape(F, -1)
+        if d_flat == "ok":
+            d = g.transpose(1, 0, 2, 3).reshape(F, -1)
+        elif d_flat == "hw":
+            d = g.transpose(1, 0, 3, 2).reshape(F, -1)
+        else:
+            d = g.reshape(F, -1)
         if db == "ok":
             dbv = g.sum(axis=(0, 2, 3))
         elif db == "keepdims":
@@ -168,6 +207,25 @@ def make_backward(
 
 
 bwd_ok = make_backward()
+
+
+def bwd_bias_column_sample(dout, cache):
+    """The sample class's answer: db returned as a (F, 1) column."""
+    x, w, _, conv_param, cols = cache
+    F, _, HH, WW = w.shape
+    d = dout.transpose(1, 0, 2, 3).reshape(F, -1)
+    db = dout.sum(axis=(0, 2, 3)).reshape(F, 1)  # the bug: a column
+    dw = (d @ cols.T).reshape(w.shape)
+    dx = col2im_loops(
+        w.reshape(F, -1).T @ d, x.shape, HH, WW, conv_param["stride"], conv_param["pad"]
+    )
+    return dx, dw, db
+
+
+def bwd_bias_row(dout, cache):
+    """db as a (1, F) row, `dout.sum(axis=(0, 2, 3), keepdims=True)`-style."""
+    dx, dw, db = bwd_ok(dout, cache)
+    return dx, dw, db.reshape(1, -1)
 
 
 def bwd_torch(dout, cache):
@@ -206,7 +264,12 @@ FORWARD_MUTANTS = {
     "not-implemented": [fwd_stub],
     "bad-return": [fwd_out_only],
     "wrong-shape": [fwd_wrong_shape],
-    "hw-swapped": [make_forward(reshape="hw")],
+    "hw-swapped": [
+        make_forward(reshape="hw"),
+        fwd_hw_swapped_sample,
+        fwd_hw_swapped_seed,
+        fwd_hw_swapped_nlf,
+    ],
     "filter-hw-swapped": [make_forward(im2col_taps_transposed)],
     "kernel-flipped": [make_forward(w_flat=_flip)],
     "stride-ignored": [make_forward(im2col_no_stride)],
@@ -224,7 +287,12 @@ FORWARD_MUTANTS = {
 
 BACKWARD_MUTANTS = {
     "not-implemented": [_pair(bwd_stub)],
-    "wrong-shape": [_pair(make_backward(db="keepdims"))],
+    "wrong-shape": [
+        _pair(make_backward(db="keepdims")),
+        _pair(bwd_bias_column_sample),
+        _pair(bwd_bias_row),
+    ],
+    "hw-swapped": [_pair(make_backward(d_flat="hw"))],
     "dout-not-transposed": [_pair(make_backward(d_flat="direct"))],
     "db-wrong-axes": [_pair(make_backward(db="per-image"))],
     "weight-flatten-order": [_pair(make_backward(w_flat=_hwc))],
