@@ -44,17 +44,20 @@ def main(argv=None):
             shutil.copytree(sample_class_dir() / s, course / "submitted" / s)
         n_notebooks = len(list((course / "submitted").glob("*/cs_conv/*.ipynb")))
 
-        t0 = time.perf_counter()
-        grade(
-            course / "submitted",
-            Path(tmp) / "ours",
-            source_dir=source,
-            workers=args.workers,
-            limits=Limits(**DEMO_LIMITS),
-            progress=False,
-        )
-        ours = time.perf_counter() - t0
-        print(f"cs-conv grade: {ours:.1f} s for {n_notebooks} notebooks", flush=True)
+        times = {}
+        for label, run_all in (("", False), (" --run-all-cells", True)):
+            t0 = time.perf_counter()
+            grade(
+                course / "submitted",
+                Path(tmp) / f"ours{label.strip()}",
+                source_dir=source,
+                workers=args.workers,
+                limits=Limits(**DEMO_LIMITS),
+                progress=False,
+                run_all_cells=run_all,
+            )
+            times[label] = time.perf_counter() - t0
+            print(f"cs-conv grade{label}: {times[label]:.1f} s", flush=True)
 
         timeout = int(DEMO_LIMITS["cell_timeout"])
         nbg = [sys.executable, "-m", "nbgrader"]
@@ -84,9 +87,12 @@ def main(argv=None):
         theirs = time.perf_counter() - t0
     rate = lambda s: n_notebooks / s * 60  # noqa: E731
     print(f"{len(students)} students, {n_notebooks} notebooks")
-    print(f"cs-conv grade   : {ours:7.1f} s  {rate(ours):6.1f} notebooks/min")
-    print(f"nbgrader autograde: {theirs:7.1f} s  {rate(theirs):6.1f} notebooks/min")
-    print(f"ratio (cs-conv / nbgrader): {theirs / ours:.2f}x")
+    for label, t in times.items():
+        print(
+            f"cs-conv grade{label:<17}: {t:7.1f} s  {rate(t):6.1f} notebooks/min  "
+            f"{theirs / t:5.2f}x nbgrader"
+        )
+    print(f"nbgrader autograde            : {theirs:7.1f} s  {rate(theirs):6.1f} notebooks/min")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 __all__ = ["GradeStore", "StoreLocked"]
@@ -206,8 +207,14 @@ def export_gradebook(store: GradeStore, db_path, sources: dict) -> Path:
     assignment, notebook, graded cell, student and submission is created as
     nbgrader's ``autograde`` would, and each grade's ``auto_score`` set.
     """
+    import sys
+
     from nbgrader.api import Gradebook
 
+    # nbgrader runs the `alembic` script of its environment, which may not be on PATH
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     db_path = Path(db_path).resolve()
     records = store.records()
     with Gradebook(f"sqlite:///{db_path}") as gb:
@@ -225,7 +232,9 @@ def export_gradebook(store: GradeStore, db_path, sources: dict) -> Path:
             try:
                 gb.find_submission(rec["assignment"], rec["student"])
             except Exception:
-                gb.add_submission(rec["assignment"], rec["student"])
+                with warnings.catch_warnings():  # nbgrader's own session use warns
+                    warnings.simplefilter("ignore")
+                    gb.add_submission(rec["assignment"], rec["student"])
             for t in rec["tests"]:
                 try:
                     grade = gb.find_grade(

@@ -177,3 +177,20 @@ def test_prune_keeps_what_the_graded_functions_can_reach():
     kept, skipped = notebook.prune_instructor_cells(cells, instructor, {"wrap"})
     assert [c["index"] for c in kept] == [0, 2, 3, 4]
     assert skipped == [1, 5, 6]
+
+
+def test_export_to_an_nbgrader_gradebook(tmp_path):
+    from autograder.notebook import TestSpec
+    from autograder.store import export_gradebook
+
+    store = GradeStore(tmp_path)
+    with store:
+        store.write(_record("ann", 2))
+        store.write(_record("bob", 0))
+    spec = TestSpec("t", 2.0, "im2col", {"im2col": "f"}, "k")
+    db = export_gradebook(store, tmp_path / "gradebook.db", {"nb": [spec]})
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        assert gb.find_grade("t", "nb", "a", "ann").score == 2
+        assert gb.find_grade("t", "nb", "a", "bob").score == 0
