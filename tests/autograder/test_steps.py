@@ -194,3 +194,25 @@ def test_export_to_an_nbgrader_gradebook(tmp_path):
     with Gradebook(f"sqlite:///{db}") as gb:
         assert gb.find_grade("t", "nb", "a", "ann").score == 2
         assert gb.find_grade("t", "nb", "a", "bob").score == 0
+
+
+def test_find_submissions_in_both_layouts(tmp_path):
+    from autograder.discover import find_submissions
+
+    nb = _nb([_test_cell("t1")])
+    for student in ("bob", "ann"):
+        folder = tmp_path / "course" / "submitted" / student / "hw"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / "nb1.ipynb"))
+        nbformat.write(nb, str(folder / "other.ipynb"))  # not a source notebook: ignored
+    subs = find_submissions(tmp_path / "course", "hw", {"nb1": ["t1"], "nb2": ["t9"]})
+    assert [(s.student, s.assignment, s.notebook) for s in subs] == [
+        ("ann", "hw", "nb1"),
+        ("bob", "hw", "nb1"),
+    ]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    nbformat.write(nb, str(flat / "carol.ipynb"))
+    subs = find_submissions(flat, "hw", {"nb1": ["t1"], "nb2": ["t9"]})
+    assert [(s.student, s.notebook) for s in subs] == [("carol", "nb1")]
+    assert subs[0].folder == str(flat / "carol.ipynb")  # only the notebook is copied

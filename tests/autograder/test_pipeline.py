@@ -1,0 +1,75 @@
+"""The pipeline on a tiny course of its own: resumable, deterministic, forced."""
+
+import nbformat
+import pytest
+
+from autograder.executor import SerialExecutor
+from autograder.pipeline import grade
+from autograder.sandbox import Limits
+
+SOLUTION = """def im2col(x, HH, WW, stride=1, pad=0):
+    ### BEGIN SOLUTION
+    import numpy as np
+    N, C, H, W = x.shape
+    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.empty((C * HH * WW, N * Ho * Wo), dtype=x.dtype)
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                win = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                cols[:, (n * Ho + i) * Wo + j] = win.reshape(-1)
+    return cols
+    ### END SOLUTION"""
+
+
+def _course(tmp_path):
+    answer = nbformat.v4.new_code_cell(SOLUTION)
+    answer.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "a"}
+    test = nbformat.v4.new_code_cell("pass")
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 2}
+    test.metadata["cs_conv"] = {
+        "checker": "im2col",
+        "functions": {"im2col": "im2col"},
+        "key": "hidden-test",
+        "stage": "loops",
+    }
+    nb = nbformat.v4.new_notebook(cells=[answer, test])
+    src = tmp_path / "source"
+    src.mkdir()
+    nbformat.write(nb, str(src / "nb.ipynb"))
+    for student, source in (("ann", SOLUTION), ("bob", "def im2col(*a, **k):\n    return None")):
+        folder = tmp_path / "submitted" / student / "hw"
+        folder.mkdir(parents=True)
+        copy = nbformat.from_dict(nb)
+        copy.cells[0].source = source
+        nbformat.write(copy, str(folder / "nb.ipynb"))
+    return src
+
+
+class Interrupted(SerialExecutor):
+    """Stops (like Ctrl-C) after the first finished notebook."""
+
+    def map_unordered(self, fn, tasks):
+        for item in super().map_unordered(fn, tasks):
+            yield item
+            raise KeyboardInterrupt
+
+
+def test_killed_midway_loses_nothing_and_rerun_completes(tmp_path):
+    src = _course(tmp_path)
+    kw = dict(source_dir=src, assignment="hw", limits=Limits(cell_timeout=60, test_timeout=60))
+    with pytest.raises(KeyboardInterrupt):
+        grade(tmp_path / "submitted", tmp_path / "out", executor=Interrupted(), **kw)
+    done = list((tmp_path / "out" / "results").glob("*/*/*.json"))
+    assert len(done) == 1
+    run = grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw)
+    assert (run.graded, run.skipped) == (1, 1)
+    first = (tmp_path / "out" / "grades.csv").read_text()
+    assert first.splitlines()[1:] == [
+        "ann,hw,nb,t,pass,2,2,",
+        "bob,hw,nb,t,fail,0,2,not-implemented",
+    ]
+    run = grade(tmp_path / "submitted", tmp_path / "out", workers=2, force=True, **kw)
+    assert (run.graded, run.skipped) == (2, 0)
+    assert (tmp_path / "out" / "grades.csv").read_text() == first
