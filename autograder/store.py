@@ -58,9 +58,12 @@ class StoreLocked(RuntimeError):
     pass
 
 
+_TMP_PREFIX = ".tmp-"
+
+
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=path.suffix)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -102,6 +105,10 @@ class GradeStore:
         fh.write(str(os.getpid()))
         fh.flush()
         self._lock_fh = fh
+        # temporary files of a writer killed between write and rename: with the
+        # lock held nobody else is writing, so they are debris, never grades
+        for stale in self.results.glob(f"*/*/{_TMP_PREFIX}*"):
+            stale.unlink(missing_ok=True)
 
     def unlock(self) -> None:
         if self._lock_fh is not None:
@@ -137,6 +144,8 @@ class GradeStore:
     def records(self) -> list[dict]:
         out = []
         for p in sorted(self.results.glob("*/*/*.json")):
+            if p.name.startswith(_TMP_PREFIX):
+                continue  # not renamed into place: not a grade
             try:
                 out.append(json.loads(p.read_text()))
             except (OSError, ValueError):

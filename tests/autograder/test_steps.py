@@ -126,6 +126,19 @@ def test_store_single_writer_resume_and_exports(tmp_path):
         store.write(_record("eve", 1))  # not locked any more
 
 
+def test_store_ignores_and_clears_a_killed_writers_temporary_files(tmp_path):
+    """SIGKILL between write and rename leaves a complete .tmp- file: never a grade."""
+    store = GradeStore(tmp_path)
+    with store:
+        real = store.write(_record("ann", 2))
+    debris = real.parent / ".tmp-abc123.json"
+    debris.write_text(real.read_text().replace('"ann"', '"ghost"'))
+    assert [r["student"] for r in store.records()] == ["ann"]
+    with store:  # the next grader to take the lock sweeps the debris
+        assert not debris.exists()
+        assert [r["student"] for r in store.records()] == ["ann"]
+
+
 def test_executors_run_everything_and_report_exceptions():
     def fn(task, slot):
         if task == 3:
