@@ -13,6 +13,8 @@ import io
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .evaluate import STATUSES
+
 __all__ = ["write_report"]
 
 
@@ -80,17 +82,7 @@ def write_report(records, summary, path) -> Path:
     rates = {k: per_test[k]["pass"] / max(1, sum(per_test[k].values())) for k in order}
     max_score = float(summary.get("max_score") or 1)
     charts = _charts(totals, max_score, mistakes, rates) if records else {}
-    statuses = [
-        "pass",
-        "fail",
-        "error",
-        "timeout",
-        "crash",
-        "oom",
-        "compile-error",
-        "missing",
-        "tampered",
-    ]
+    statuses = list(STATUSES)
 
     p = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>cs_conv class report</title>"]
     p.append(
