@@ -229,6 +229,9 @@ def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[st
     for k, v in env.items():
         argv += ["--setenv", k, v]
     argv += _system_binds()
+    # /proc, /dev and a private /tmp first: the Python install, a venv or an
+    # editable checkout may themselves live under /tmp and are bound after it
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     bound = _python_dirs()
     parents = sorted({str(a) for d in bound for a in Path(d).parents if str(a) != "/"})
     for a in parents:  # bwrap would create them 0700 (as /root is): the slot uid could not pass
@@ -237,7 +240,6 @@ def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[st
         argv += ["--ro-bind", d, d]
     for d in _hidden_dirs(bound):
         argv += ["--tmpfs", d]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     argv += ["--bind", str(sub_dir), SANDBOX_SUB, "--ro-bind", str(job_dir), SANDBOX_JOB]
     argv += ["--bind", str(out_dir), SANDBOX_OUT, "--chdir", SANDBOX_SUB, "--", *worker]
     return argv, {"paths": paths, "env": None, "cwd": None}

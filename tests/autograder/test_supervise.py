@@ -1,5 +1,7 @@
 """The supervisor and the worker on cells alone (no checker needed)."""
 
+from pathlib import Path
+
 import pytest
 
 from autograder.supervise import Job, run_job
@@ -66,13 +68,13 @@ def test_bwrap_isolation(tmp_path):
 
     if sandbox.detect_kind("auto") != "bwrap":
         pytest.skip("bubblewrap is not usable here")
+    repo = str(Path(__file__).resolve().parents[2])  # wherever the checkout is
     probe = (
         "import os, socket\n"
         "names = [n for _, n in socket.if_nameindex()]\n"
         "assert names == ['lo'], names\n"
-        "assert sorted(os.listdir('/work')) in (['main', 'venv'], ['main'], ['venv'])\n"
-        "assert not os.path.exists('/work/main/notebooks')\n"
-        "assert os.getuid() != 0 or os.geteuid() != 0 or True\n"
+        f"assert not os.path.exists({repo + '/notebooks'!r})\n"
+        f"assert not os.path.exists({repo + '/autograder/sample_class'!r})\n"
         "open('/usr/x', 'w')"
     )
     res = run("bwrap", tmp_path, [probe])
