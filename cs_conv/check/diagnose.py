@@ -56,31 +56,26 @@ def variant_hits(checker, rec, variants) -> list:
     return hits
 
 
+def _changes_answer(checker, v, rec) -> bool:
+    """Mutation ``v`` gives a different answer from the reference on ``rec``'s case."""
+    m = rec.mutation(v)
+    if m is None:
+        return False
+    m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
+    return active(m, rec.expected, rec.case.spec.dtype, checker.exact)
+
+
 def _contradicted(checker, v, records) -> bool:
-    for rec in records:
-        if not rec.value_passing:
-            continue
-        m = rec.mutation(v)
-        if m is None:
-            continue
-        m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
-        if active(m, rec.expected, rec.case.spec.dtype, checker.exact):
-            return True
-    return False
+    """The student passes a case where ``v`` would have changed the answer."""
+    return any(rec.value_passing and _changes_answer(checker, v, rec) for rec in records)
 
 
 def _consistent(checker, v, records) -> bool:
     """The student matches ``v`` on every failing case where ``v`` changes the answer."""
-    for rec in records:
-        if not rec.value_failing or v in rec.hits:
-            continue
-        m = rec.mutation(v)
-        if m is None:
-            continue
-        m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
-        if active(m, rec.expected, rec.case.spec.dtype, checker.exact):
-            return False
-    return True
+    return not any(
+        rec.value_failing and v not in rec.hits and _changes_answer(checker, v, rec)
+        for rec in records
+    )
 
 
 def _smallest(records):
