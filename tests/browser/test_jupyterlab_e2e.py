@@ -6,6 +6,7 @@ Executing notebooks with nbclient proves the code runs; these tests prove what a
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 
@@ -78,6 +79,25 @@ def assert_shows(text: str, result) -> None:
         assert code in text, f"mistake {code!r} not shown:\n{text}"
 
 
+def answer_then_check(nb, answer, code: str, check, checker, name: str):
+    """Type ``code`` into the answer cell, run it and its check cell.
+
+    Returns ``(block, text, expected)``: the rendered verdict and the same
+    check run in this process on the same code (``checker`` takes the function).
+    """
+    nb.run_source(answer, code)
+    nb.run(check)
+    block, text = check_verdict(nb, check)
+    return block, text, checker(in_process(code, name))
+
+
+def assert_passed_in_browser(text: str, expected) -> None:
+    assert expected.passed
+    assert "passed" in text
+    assert "failed" not in text
+    assert_shows(text, expected)
+
+
 def answer_cell(nb, function: str):
     """The answer cell that defines ``function`` (in the released notebook: a stub)."""
     cell = nb.code_cell(f"def {function}(")
@@ -137,19 +157,11 @@ def test_check_passes_then_names_the_mistake(open_notebook):
     check = nb.code_cell("check_pad_input(pad_input, key=")
     key = re.search(r'key="([^"]+)"', nb.source(check)).group(1)
 
-    nb.run_source(answer, PAD_RIGHT)
-    nb.run(check)
-    _, text = check_verdict(nb, check)
-    expected = check_pad_input(in_process(PAD_RIGHT, "pad_input"), key=key)
-    assert expected.passed
-    assert "passed" in text
-    assert "failed" not in text
-    assert_shows(text, expected)
+    checker = functools.partial(check_pad_input, key=key)
+    _, text, expected = answer_then_check(nb, answer, PAD_RIGHT, check, checker, "pad_input")
+    assert_passed_in_browser(text, expected)
 
-    nb.run_source(answer, PAD_WRONG)
-    nb.run(check)
-    _, text = check_verdict(nb, check)
-    expected = check_pad_input(in_process(PAD_WRONG, "pad_input"), key=key)
+    _, text, expected = answer_then_check(nb, answer, PAD_WRONG, check, checker, "pad_input")
     assert "pad-wrong-axes" in expected.mistakes
     assert "failed" in text
     assert "pad-wrong-axes" in text
@@ -238,19 +250,13 @@ def test_col2im_that_overwrites_is_named(nb2, screenshot_dir):
     check = nb2.code_cell("check_col2im(col2im, stage=")
     key = re.search(r'key="([^"]+)"', nb2.source(check)).group(1)
 
-    nb2.run_source(answer, COL2IM_RIGHT)
-    nb2.run(check)
-    _, text = check_verdict(nb2, check)
-    expected = check_col2im(in_process(COL2IM_RIGHT, "col2im"), stage="loops", key=key)
-    assert expected.passed
-    assert "passed" in text
-    assert "failed" not in text
-    assert_shows(text, expected)
+    checker = functools.partial(check_col2im, stage="loops", key=key)
+    _, text, expected = answer_then_check(nb2, answer, COL2IM_RIGHT, check, checker, "col2im")
+    assert_passed_in_browser(text, expected)
 
-    nb2.run_source(answer, COL2IM_OVERWRITES)
-    nb2.run(check)
-    block, text = check_verdict(nb2, check)
-    expected = check_col2im(in_process(COL2IM_OVERWRITES, "col2im"), stage="loops", key=key)
+    block, text, expected = answer_then_check(
+        nb2, answer, COL2IM_OVERWRITES, check, checker, "col2im"
+    )
     assert "col2im-not-accumulating" in expected.mistakes
     assert "failed" in text
     assert "col2im-not-accumulating" in text
