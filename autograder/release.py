@@ -3,8 +3,11 @@
 nbgrader's own preprocessors on each notebook, without a course directory or
 database: ``ClearSolutions`` (``### BEGIN SOLUTION`` blocks become the stub),
 ``ClearHiddenTests``, ``ClearMarkScheme``, ``ClearOutput``, ``LockCells`` and
-``ComputeChecksums`` (so that ``nbgrader autograde`` also accepts them).  The
-``cs_conv`` metadata stays: it names checkers and keys, not test source.
+``ComputeChecksums`` (so that ``nbgrader autograde`` also accepts them), then
+:func:`cs_conv.course.hide_keys`: the ``cs_conv`` metadata keeps the checker,
+function names and stage, but not the hidden key that seeds the grader's cases.
+``cs_conv.course.release`` makes the same notebooks through nbgrader's
+``generate_assignment`` with a course directory; a test holds the two equal.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import copy
 from pathlib import Path
 
 import nbformat
+
+from cs_conv.course import hide_keys
 
 __all__ = ["release", "student_version"]
 
@@ -38,7 +43,7 @@ def student_version(nb):
         ComputeChecksums(),
     ):
         nb, resources = pp.preprocess(nb, resources)
-    return nb
+    return hide_keys(nb)
 
 
 def source_notebooks(source_dir) -> list[Path]:

@@ -3,7 +3,10 @@
 :func:`release` turns the nbgrader *source* notebooks (``notebooks/``) into the
 student versions with nbgrader's own ``generate_assignment`` step: solutions
 become ``raise NotImplementedError()`` stubs, hidden tests disappear, read-only
-cells get checksums.  The tests execute both versions; the grader may reuse it.
+cells get checksums.  :func:`hide_keys` then drops each graded cell's hidden
+``key`` (the seed of the grader's random cases; the grader reads it from the
+source notebooks only).  The tests execute both versions; ``cs-conv release``
+makes the same student versions in memory (``autograder.release``).
 
 :func:`load_functions` lets the benchmark notebook time what a student wrote
 in the *other* notebooks: it runs only their answer cells (nbgrader
@@ -21,10 +24,44 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["ASSIGNMENT", "load_functions", "release"]
+__all__ = ["ASSIGNMENT", "hide_keys", "load_functions", "release"]
 
 #: nbgrader assignment name of the whole course (one folder, five notebooks).
 ASSIGNMENT = "cs_conv"
+
+
+def hide_keys(nb):
+    """Drop the hidden ``key`` from every cell's ``cs_conv`` metadata, in place.
+
+    The key seeds the random cases of a graded cell's hidden test; a student
+    version must not carry it (the grader takes it from the source notebook).
+    The rest of the metadata (checker, function names, stage) stays: it
+    tells a student's notebook which of their functions each test checks.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A notebook; changed in place.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb``.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("check_im2col(im2col).assert_ok()")
+    >>> cell.metadata["cs_conv"] = {"checker": "im2col", "key": "hidden-im2col"}
+    >>> nb = hide_keys(nbformat.v4.new_notebook(cells=[cell]))
+    >>> nb.cells[0].metadata["cs_conv"]
+    {'checker': 'im2col'}
+    """
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("cs_conv")
+        if isinstance(meta, dict):
+            meta.pop("key", None)
+    return nb
 
 
 def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
@@ -44,7 +81,7 @@ def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
     -------
     Path
         ``course_dir/release/<assignment>``, holding one student notebook per
-        source notebook.
+        source notebook, without hidden keys (:func:`hide_keys`).
 
     Raises
     ------
@@ -80,7 +117,12 @@ def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
             + str(result.get("error", ""))
             + str(result.get("log", ""))
         )
-    return course_dir / "release" / assignment
+    import nbformat
+
+    released = course_dir / "release" / assignment
+    for path in sorted(released.glob("*.ipynb")):
+        nbformat.write(hide_keys(nbformat.read(path, as_version=4)), path)
+    return released
 
 
 def _runs(cell) -> bool:

@@ -174,6 +174,7 @@ def test_release_clears_solutions_and_hidden_tests():
     assert "NotImplementedError" in out.cells[0].source
     assert "HIDDEN" not in out.cells[1].source
     assert out.cells[1].metadata["cs_conv"]["checker"] == "im2col"
+    assert "key" not in out.cells[1].metadata["cs_conv"]  # the hidden seed stays behind
 
 
 def test_prune_keeps_what_the_graded_functions_can_reach():
