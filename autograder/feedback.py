@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-__all__ = ["render_feedback", "write_feedback"]
+__all__ = ["feedback_path", "render_feedback", "write_feedback"]
 
 COLOURS = {
     "pass": "#1a7f37",
@@ -92,11 +92,17 @@ def render_feedback(rec: dict) -> str:
     return "\n".join(parts)
 
 
+def feedback_path(folder, student: str, notebook: str) -> Path:
+    """Where the feedback page of one student's notebook is written (names made safe)."""
+    from .store import _safe
+
+    return Path(folder) / _safe(student) / f"{_safe(notebook)}.html"
+
+
 def write_feedback(records, folder) -> Path:
-    from .store import _atomic_write, _safe
+    from .store import _atomic_write
 
     folder = Path(folder)
     for rec in records:
-        path = folder / _safe(rec["student"]) / f"{_safe(rec['notebook'])}.html"
-        _atomic_write(path, render_feedback(rec))
+        _atomic_write(feedback_path(folder, rec["student"], rec["notebook"]), render_feedback(rec))
     return folder

@@ -343,7 +343,9 @@ def finish(store: GradeStore, course: Course, run: GradeRun) -> dict:
     results.write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
     paths["results"] = results
     paths["feedback"] = write_feedback(records, store.out / "feedback")
-    paths["report"] = write_report(records, summary, store.out / "report.html")
+    paths["report"] = write_report(
+        records, summary, store.out / "report.html", feedback_dir=paths["feedback"]
+    )
     return paths
 
 

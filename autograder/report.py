@@ -2,7 +2,9 @@
 
 Score histogram, mistake frequencies, per-test pass rates and statuses, the
 slowest submissions and every integrity flag (charts are matplotlib PNGs
-inlined as base64: no internet assets).
+inlined as base64: no internet assets).  Given the feedback folder, every
+student's notebook links to its feedback page (relative links, so the output
+folder can be moved or served as it is).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 from .evaluate import STATUSES
 
@@ -63,10 +67,29 @@ def _charts(totals, max_score, mistakes, rates):
     return out
 
 
-def write_report(records, summary, path) -> Path:
+def _linker(report_path: Path, feedback_dir):
+    """``link(student, notebook)``: the HTML naming a notebook, a link to its feedback
+    page when there is a feedback folder."""
+    from .feedback import feedback_path
+
+    def link(student, notebook, text=None):
+        text = _e(text if text is not None else f"{student}/{notebook}")
+        if feedback_dir is None:
+            return text
+        target = feedback_path(feedback_dir, student, notebook)
+        rel = os.path.relpath(target, report_path.parent)
+        href = "/".join(quote(part) for part in Path(rel).parts)
+        return f"<a href='{_e(href)}'>{text}</a>"
+
+    return link
+
+
+def write_report(records, summary, path, feedback_dir=None) -> Path:
+    """Write the class report to ``path``; link to pages under ``feedback_dir`` if given."""
     from .store import _atomic_write
 
     path = Path(path)
+    link = _linker(path, feedback_dir)
     totals = defaultdict(float)
     mistakes = Counter()
     per_test = defaultdict(Counter)
@@ -102,14 +125,23 @@ def write_report(records, summary, path) -> Path:
     for key in ("hist", "mistakes", "rates"):
         if key in charts:
             p.append(charts[key])
-    p.append("<h2>Students</h2><table><tr><th>student</th><th>score</th><th>statuses</th></tr>")
+    p.append(
+        "<h2>Students</h2><table><tr><th>student</th><th>score</th><th>statuses</th>"
+        "<th>feedback</th></tr>"
+    )
     by_student = defaultdict(Counter)
+    notebooks = defaultdict(list)
     for rec in records:
+        notebooks[rec["student"]].append(rec["notebook"])
         for t in rec["tests"]:
             by_student[rec["student"]][t["status"]] += 1
     for s in sorted(totals):
         st = ", ".join(f"{k} {v}" for k, v in sorted(by_student[s].items()))
-        p.append(f"<tr><td>{_e(s)}</td><td>{totals[s]:g}</td><td>{_e(st)}</td></tr>")
+        pages = " ".join(link(s, nb, nb) for nb in sorted(notebooks[s]))
+        p.append(
+            f"<tr><td>{_e(s)}</td><td>{totals[s]:g}</td><td>{_e(st)}</td>"
+            f"<td style='text-align:left'>{pages}</td></tr>"
+        )
     p.append("</table><h2>Per test</h2><table><tr><th>test</th><th>pass rate</th>")
     p.extend(f"<th>{s}</th>" for s in statuses)
     p.append("</tr>")
@@ -124,7 +156,7 @@ def write_report(records, summary, path) -> Path:
     slow = sorted(records, key=lambda r: -float(r.get("wall_seconds") or 0))[:10]
     for r in slow:
         p.append(
-            f"<tr><td>{_e(r['student'])}/{_e(r['notebook'])}</td>"
+            f"<tr><td>{link(r['student'], r['notebook'])}</td>"
             f"<td>{float(r.get('wall_seconds') or 0):.1f}</td><td>{r.get('restarts', 0)}</td></tr>"
         )
     p.append("</table><h2>Integrity flags</h2>")
@@ -139,7 +171,7 @@ def write_report(records, summary, path) -> Path:
                 flags += [f"{t['test_id']}: {f}" for f in t.get("flags") or []]
             items = "<br>".join(_e(f) for f in dict.fromkeys(flags))
             p.append(
-                f"<tr><td>{_e(r['student'])}/{_e(r['notebook'])}</td>"
+                f"<tr><td>{link(r['student'], r['notebook'])}</td>"
                 f"<td class='flag' style='text-align:left'>{items}</td></tr>"
             )
         p.append("</table>")

@@ -8,6 +8,7 @@ identical ``grades.csv``.
 """
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -84,5 +85,9 @@ def test_demo_grades_the_sample_class_exactly_and_deterministically(tmp_path):
     html = (out1 / "feedback" / "full_marks" / "02_im2col_loops.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in html  # never the hidden tests
     assert ".assert_ok()" not in html
+    # the class report links every feedback page, and only pages that exist
+    hrefs = set(re.findall(r"href='([^']+)'", (out1 / "report.html").read_text()))
+    pages = {p.relative_to(out1).as_posix() for p in (out1 / "feedback").rglob("*.html")}
+    assert hrefs == pages
     assert main(["demo", "--out", str(out2), "--force"]) == 0
     assert (out1 / "grades.csv").read_bytes() == (out2 / "grades.csv").read_bytes()
