@@ -166,16 +166,41 @@ def forward_variants() -> list[Variant]:
 _SHAPES = re.compile(r"\(([0-9, ]*)\)")
 
 
-def bias_exception(rec):
-    """``bias-wrong-axis`` when a broadcasting error pairs the bias with the output's data."""
-    o = rec.outcome
+def _broadcast_shapes(o) -> list[tuple]:
+    """The shapes quoted by a NumPy broadcasting error, or [] for another error."""
     if "broadcast" not in o.error_message:
-        return None
-    sp = rec.case.spec
-    shapes = [
+        return []
+    return [
         tuple(int(v) for v in m.replace(" ", "").split(",") if v)
         for m in _SHAPES.findall(o.error_message)
     ]
+
+
+def padding_exception(rec):
+    """``pad-wrong-axes`` when a broadcasting error pairs a window of C + 2*pad channels
+    with a filter of C: the channel axis was padded too (``np.pad(x, pad)``)."""
+    o, sp = rec.outcome, rec.case.spec
+    shapes = _broadcast_shapes(o)
+    if sp.pad == 0 or not shapes:
+        return None
+    window = (sp.C + 2 * sp.pad, sp.HH, sp.WW)
+    if window in shapes and (sp.C, sp.HH, sp.WW) in shapes:
+        return (
+            "pad-wrong-axes",
+            f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: a window of "
+            f"{window[0]} = C + 2*pad channels (C = {sp.C}, pad = {sp.pad}) met a filter of "
+            f"{sp.C}: the channel axis was padded too.",
+        )
+    return None
+
+
+def bias_exception(rec):
+    """``bias-wrong-axis`` when a broadcasting error pairs the bias with the output's data."""
+    o = rec.outcome
+    sp = rec.case.spec
+    shapes = _broadcast_shapes(o)
+    if not shapes:
+        return None
     F = sp.F
     n_out = sp.N * F * sp.H_out * sp.W_out
     bias_like = {(F,), (F, 1), (1, F)}
@@ -219,7 +244,7 @@ class ForwardChecker(Checker):
         return forward_variants()
 
     def exception_code(self, rec):
-        return bias_exception(rec)
+        return bias_exception(rec) or padding_exception(rec)
 
 
 def _geom(c):

@@ -155,6 +155,21 @@ def fwd_loops(x, w, b, conv_param):
     return out + b[None, :, None, None], (x, w, b, conv_param)
 
 
+def fwd_pad_all_axes(x, w, b, conv_param):
+    """``np.pad(x, pad)`` pads N and C too: a window of C + 2*pad channels meets w[f]
+    (it crashes whenever pad > 0; `np.pad(x, pad)` is the one-argument form of the right call)."""
+    N, F, HH, WW, s, p, Ho, Wo = _sizes(x, w, conv_param)
+    xp = np.pad(x, p)
+    out = np.zeros((N, F, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = xp[n, :, i * s : i * s + HH, j * s : j * s + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, conv_param)
+
+
 def fwd_windows_outer(x, w, b, conv_param):
     """Valid: loop over windows, all filters at once with tensordot."""
     N, F, HH, WW, s, p, Ho, Wo = _sizes(x, w, conv_param)
@@ -433,6 +448,7 @@ MUTANTS = {
     ("conv_forward", "bias-missing"): [fwd_no_bias],
     ("conv_forward", "bias-wrong-axis"): [fwd_bias_last_axis],
     ("conv_forward", "ignores-input"): [fwd_global_x],
+    ("conv_forward", "pad-wrong-axes"): [fwd_pad_all_axes],
     ("conv_forward", "mutates-input"): [fwd_mutating],
     ("conv_forward", "dtype-changed"): [fwd_float64],
     ("conv_forward", "numerically-loose"): [fwd_float32_inside],
