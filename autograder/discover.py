@@ -1,9 +1,12 @@
 """Step: find the submissions.
 
 Two layouts: nbgrader's ``submitted/<student>/<assignment>/*.ipynb`` (the
-argument may be the course root, ``submitted/`` itself or one student's
+argument may be the course root or ``submitted/`` itself; one student's
 folder is not enough), or a flat folder of ``<student>.ipynb`` files (one
 notebook per student, matched to the source notebook by its graded cells).
+As in nbgrader, only the folders named after the assignment are graded; a
+student's folders of other assignments are listed as skipped, so that a
+misnamed folder is seen rather than silently graded or lost.
 """
 
 from __future__ import annotations
@@ -29,11 +32,14 @@ def _timestamp(folder: Path) -> str:
     return ts.read_text().strip()[:64] if ts.is_file() else ""
 
 
-def find_submissions(root, assignment: str, source_names) -> list[Submission]:
-    """Every (student, notebook) in ``root``, sorted; ``source_names`` are the
-    source notebooks' stems mapped to their grade ids (a flat layout's file is
-    matched to the source notebook whose grade ids it shares most).  In the
-    flat layout ``folder`` is the notebook file itself: only it is copied."""
+def find_submissions(root, assignment: str, source_names, skipped=None) -> list[Submission]:
+    """Every (student, notebook) of ``assignment`` in ``root``, sorted.
+
+    ``source_names`` are the source notebooks' stems mapped to their grade ids
+    (a flat layout's file is matched to the source notebook whose grade ids it
+    shares most).  In the flat layout ``folder`` is the notebook file itself:
+    only it is copied.  ``skipped``, a list, receives one line per student
+    folder of another assignment that holds notebooks."""
     root = Path(root)
     if (root / "submitted").is_dir():
         root = root / "submitted"
@@ -47,6 +53,13 @@ def find_submissions(root, assignment: str, source_names) -> list[Submission]:
         return subs
     for student_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         for a_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if a_dir.name != assignment:
+                if skipped is not None and any(a_dir.glob("*.ipynb")):
+                    skipped.append(
+                        f"{student_dir.name}/{a_dir.name}: not the assignment "
+                        f"{assignment!r}; not graded"
+                    )
+                continue
             for nb in sorted(a_dir.glob("*.ipynb")):
                 if nb.stem in source_names:
                     subs.append(

@@ -38,7 +38,7 @@ from .supervise import Job, RawResult, run_job
 
 __all__ = ["GRADER_VERSION", "Course", "GradeRun", "grade", "load_course"]
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 
 
 @dataclass
@@ -208,7 +208,7 @@ def grade(
     run = GradeRun(Path(out), kind, limits)
     # notebooks without graded tests (e.g. a benchmark notebook) are not run at all
     source_ids = {name: [t.grade_id for t in ts] for name, ts in course.tests.items() if ts}
-    subs = find_submissions(submissions, assignment, source_ids)
+    subs = find_submissions(submissions, assignment, source_ids, skipped=run.errors)
     with store:
         todo = {}
         for sub in subs:

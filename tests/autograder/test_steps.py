@@ -219,11 +219,17 @@ def test_find_submissions_in_both_layouts(tmp_path):
         folder.mkdir(parents=True)
         nbformat.write(nb, str(folder / "nb1.ipynb"))
         nbformat.write(nb, str(folder / "other.ipynb"))  # not a source notebook: ignored
-    subs = find_submissions(tmp_path / "course", "hw", {"nb1": ["t1"], "nb2": ["t9"]})
+    other = tmp_path / "course" / "submitted" / "bob" / "hw_old"  # another assignment
+    other.mkdir()
+    nbformat.write(nb, str(other / "nb1.ipynb"))
+    (tmp_path / "course" / "submitted" / "ann" / "empty").mkdir()
+    skipped = []
+    subs = find_submissions(tmp_path / "course", "hw", {"nb1": ["t1"], "nb2": ["t9"]}, skipped)
     assert [(s.student, s.assignment, s.notebook) for s in subs] == [
         ("ann", "hw", "nb1"),
         ("bob", "hw", "nb1"),
     ]
+    assert skipped == ["bob/hw_old: not the assignment 'hw'; not graded"]
     flat = tmp_path / "flat"
     flat.mkdir()
     nbformat.write(nb, str(flat / "carol.ipynb"))
