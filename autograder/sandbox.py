@@ -59,6 +59,7 @@ class Limits:
     memory: int = 2 * 1024**3  # RLIMIT_AS
     nproc: int = 64  # RLIMIT_NPROC (threads count too)
     fsize: int = 256 * 1024**2  # RLIMIT_FSIZE
+    tmp_size: int = 256 * 1024**2  # the private /tmp (bwrap: a tmpfs of this size)
     grace: float = 3.0  # after an alarm-based timeout, before SIGKILL
     max_restarts: int = 6
 
@@ -195,8 +196,23 @@ def _hidden_dirs(bound):
 SANDBOX_SUB, SANDBOX_JOB, SANDBOX_OUT = "/submission", "/job", "/out"
 
 
-def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[str], dict]:
+@functools.lru_cache(maxsize=1)
+def _tmpfs_size_supported() -> bool:
+    """bubblewrap 0.5+ sizes a tmpfs (``--size BYTES --tmpfs DIR``)."""
+    try:
+        out = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in out.stdout + out.stderr
+
+
+def build_command(
+    kind, *, sub_dir, job_dir, out_dir, event_fd, tmp_size: int | None = None
+) -> tuple[list[str], dict]:
     """The command line and environment of one worker.
+
+    ``tmp_size`` bounds the private ``/tmp`` of a bwrap worker (a tmpfs, i.e.
+    RAM) where bubblewrap can size it; unbounded when None.
 
     Returns ``(argv, paths)`` where ``paths`` maps ``sub``, ``job``, ``out`` to
     the paths as the worker sees them.
@@ -231,7 +247,10 @@ def build_command(kind, *, sub_dir, job_dir, out_dir, event_fd) -> tuple[list[st
     argv += _system_binds()
     # /proc, /dev and a private /tmp first: the Python install, a venv or an
     # editable checkout may themselves live under /tmp and are bound after it
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777"]
+    if tmp_size and _tmpfs_size_supported():
+        argv += ["--size", str(int(tmp_size))]
+    argv += ["--tmpfs", "/tmp"]
     bound = _python_dirs()
     parents = sorted({str(a) for d in bound for a in Path(d).parents if str(a) != "/"})
     for a in parents:  # bwrap would create them 0700 (as /root is): the slot uid could not pass

@@ -226,7 +226,9 @@ def _run_once(job, limits, kind, uid, base, skip_cells, done_tests, res, t_start
     """One worker process; ``True`` when there is nothing left to run."""
     sub, jobdir, out = base / "sub", base / "job", base / "out"
     r, w = os.pipe()
-    argv, extra = sandbox.build_command(kind, sub_dir=sub, job_dir=jobdir, out_dir=out, event_fd=w)
+    argv, extra = sandbox.build_command(
+        kind, sub_dir=sub, job_dir=jobdir, out_dir=out, event_fd=w, tmp_size=limits.tmp_size
+    )
     spec = {
         "cells": job.cells,
         "tests": job.tests,
@@ -285,7 +287,9 @@ def _run_once(job, limits, kind, uid, base, skip_cells, done_tests, res, t_start
                 step_deadline = now + limits.startup_timeout
             elif kind_ == "test_end" and current == ("test", ev.get("id")):
                 gid = ev["id"]
-                entry = _pick(ev, "status", "error", "seconds", "origins")
+                entry = _pick(
+                    ev, "status", "error", "seconds", "origins", "reference_calls", "hook_removed"
+                )
                 if entry.get("status") == "ok":
                     entry["payload"], problem = load_payload(out / str(ev.get("dir", "")))
                     if problem:

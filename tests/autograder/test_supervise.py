@@ -82,6 +82,29 @@ def test_bwrap_isolation(tmp_path):
     assert "Read-only file system" in res.cells[0]["error"] or "Permission" in res.cells[0]["error"]
 
 
+def test_bwrap_tmp_is_bounded(tmp_path, monkeypatch):
+    from autograder import sandbox
+
+    if sandbox.detect_kind("auto") != "bwrap" or not sandbox._tmpfs_size_supported():
+        pytest.skip("bubblewrap (0.5+, sizing a tmpfs) is not usable here")
+    monkeypatch.setitem(LIMITS, "tmp_size", 4 * 1024**2)
+    fill = (
+        "import errno, os\n"
+        "try:\n"
+        "    with open('/tmp/fill', 'wb') as fh:\n"
+        "        fh.write(b'x' * (8 * 1024**2))\n"
+        "except OSError as exc:\n"
+        "    assert exc.errno == errno.ENOSPC, exc\n"
+        "    os.remove('/tmp/fill')\n"
+        "else:\n"
+        "    raise AssertionError('8 MiB fitted into a 4 MiB /tmp')"
+    )
+    small = "open('/tmp/small', 'wb').write(b'x' * 1024**2)"  # 1 MiB still fits
+    res = run("bwrap", tmp_path, [fill, small])
+    assert res.cells[0]["status"] == "ok", res.cells[0]
+    assert res.cells[1]["status"] == "ok", res.cells[1]
+
+
 BUILD_LIMITS = {**LIMITS, "cell_timeout": 60}  # a compile takes seconds on a busy machine
 
 
