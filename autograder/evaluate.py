@@ -186,6 +186,12 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
         origins = raw_t.get("origins") or {}
         if any(policy.origin_is_reference(o, package_dir) for o in origins.values()):
             test_flags.append("function comes from the reference package")
+        calls = raw_t.get("reference_calls")
+        if isinstance(calls, list) and calls:
+            shown = ", ".join(str(c)[:80] for c in calls[:4])
+            test_flags.append(f"called the reference while graded: {shown}")
+        if raw_t.get("hook_removed") is True:
+            test_flags.append("switched off the grader's reference monitor (sys.setprofile)")
         status = raw_t.get("status")
         if status == "ok":
             try:

@@ -352,8 +352,8 @@ def finish(store: GradeStore, course: Course, run: GradeRun) -> dict:
 SANDBOX_NOTES = {
     "bwrap": "bubblewrap: private mount, PID, network, IPC namespaces; only the submission, "
     "the Python install and cs_conv visible; rlimits; unprivileged uid per slot",
-    "plain": "plain processes (bubblewrap unavailable): rlimits and process groups only; "
-    "no filesystem or network isolation",
+    "plain": "plain processes (bubblewrap unavailable): rlimits and process groups; "
+    "no filesystem isolation; no network only when the grader runs as root",
 }
 
 

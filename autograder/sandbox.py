@@ -12,8 +12,10 @@ Two kinds, chosen once per run and recorded in ``results.json``:
     ``--die-with-parent`` and the PID namespace take every child down with it.
 ``plain``
     A plain process in its own session (fallback where bwrap is missing or
-    cannot create namespaces): same limits, no filesystem or network
-    isolation.
+    cannot create namespaces): same limits, no filesystem isolation; when
+    the grader is root the worker moves itself into a new, empty network
+    namespace before dropping to its slot uid (no network), else the network
+    is open.
 
 In both the worker first applies the rlimits (CPU seconds, address space,
 processes, file size, no core files) and, when the grader is root, drops to

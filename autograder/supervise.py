@@ -239,6 +239,8 @@ def _run_once(job, limits, kind, uid, base, skip_cells, done_tests, res, t_start
         "out_dir": extra["paths"]["out"],
         "compile_only": job.compile_only,
         "uid": uid,
+        # bwrap has its own network namespace; a plain worker makes one if it can
+        "isolate_network": kind == "plain",
         "limits": {
             "memory": limits.memory,
             "cpu": limits.cpu,

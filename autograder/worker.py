@@ -16,6 +16,10 @@ Steps:
    alarm stops Python-level loops (the parent kills anything the alarm cannot);
 3. for every test, ``CHECKERS[checker].run(funcs, make_cases(key, stage))`` and
    write the outcomes as ``payload.json`` + ``.npy`` arrays (never pickle).
+   While a student's function runs, :class:`ReferenceWatch` notes every entry
+   into the reference package (however the function reached it: an import
+   under a computed name, an instructor's demonstration that wraps the
+   reference, a reloaded module), reported with the test for the policy.
 
 Every step is announced on the event channel (a file descriptor the parent
 reads, one JSON object per line) *before* it starts, so that when this process
@@ -106,6 +110,21 @@ def apply_limits(limits):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def isolate_network() -> bool:
+    """Move this process into a new, empty network namespace (its loopback is down):
+    what bwrap's ``--unshare-net`` gives, for a plain worker.  The kernel allows it
+    only to root (``CAP_SYS_ADMIN``), so it runs before the uid is dropped; returns
+    whether it worked."""
+    import ctypes
+
+    clone_newnet = 0x40000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(clone_newnet) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def drop_privileges(uid):
     if uid is None or os.getuid() != 0:
         return
@@ -167,6 +186,112 @@ def diff_fingerprint(before, after, limit=20):
     return {"changed": show(changed), "added": show(added), "removed": show(removed)}
 
 
+class ReferenceWatch:
+    """Notes calls into the course's reference code made while a student's function runs.
+
+    A profile hook (``sys.setprofile``, and ``threading.setprofile`` for threads
+    the function starts) is on only during the watched calls.  It records each
+    reference function entered from code that is not itself reference code:
+    the student's, an instructor cell's (a demonstration that wraps the
+    reference), or a checker the student calls for the answer.  Reference code
+    is the ``cs_conv`` package but the allowed helpers ``check``, ``gradcheck``
+    and ``viz``.  The compiled kernel's functions, which a profile hook does
+    not see, are wrapped at start-up instead.  Best effort like everything in
+    the worker: a student who removes the hook is noticed (``hook_removed``)
+    only if the hook is still gone when the function returns.
+    """
+
+    ALLOWED = ("check", "gradcheck.py", "viz")
+    # shape arithmetic and validation the allowed helpers use too
+    SHARED = ("geometry.py", "_validate.py")
+
+    def __init__(self, package_dir):
+        self.root = os.path.join(package_dir, "")
+        self.allowed = tuple(os.path.join(package_dir, a) for a in self.ALLOWED)
+        self.shared = tuple(os.path.join(package_dir, a) for a in self.SHARED)
+        self.calls = set()
+        self.hook_removed = False
+        self._depth = 0
+        self._saved = None
+
+    def _reference(self, filename) -> bool:
+        return filename.startswith(self.root) and not filename.startswith(self.allowed)
+
+    def _hook(self, frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        callee = code.co_filename
+        if not self._reference(callee) or code.co_name == "<module>":
+            return
+        back = frame.f_back
+        caller = back.f_code.co_filename if back is not None else ""
+        if self._reference(caller):
+            return  # reference code calling itself: one use, noted where it was entered
+        if caller.startswith(self.root) and callee.startswith(self.shared):
+            return  # an allowed helper (a figure) using the shared shape arithmetic
+        module = frame.f_globals.get("__name__", "cs_conv")
+        self.calls.add(f"{module}.{getattr(code, 'co_qualname', code.co_name)}")
+
+    def wrap_kernel(self, module):
+        """Replace the compiled kernel's public functions by recording wrappers."""
+        import functools
+
+        for name, fn in list(vars(module).items()):
+            if name.startswith("_") or not callable(fn) or isinstance(fn, type):
+                continue
+
+            def tripwire(*args, _fn=fn, _name=f"{module.__name__}.{name}", **kwargs):
+                if self._depth and not self._reference(sys._getframe(1).f_code.co_filename):
+                    self.calls.add(_name)
+                return _fn(*args, **kwargs)
+
+            setattr(module, name, functools.wraps(fn)(tripwire))
+
+    def __enter__(self):
+        import threading
+
+        self._depth += 1
+        if self._depth == 1:
+            self._saved = sys.getprofile()
+            sys.setprofile(self._hook)
+            threading.setprofile(self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        import threading
+
+        self._depth -= 1
+        if self._depth == 0:
+            if sys.getprofile() != self._hook:
+                self.hook_removed = True
+            sys.setprofile(self._saved)
+            threading.setprofile(None)
+        return False
+
+    def watched(self, f):
+        """``f`` called under the watch (a non-callable is returned as it is)."""
+        import functools
+
+        if not callable(f):
+            return f
+
+        @functools.wraps(f)
+        def call(*args, **kwargs):
+            with self:
+                return f(*args, **kwargs)
+
+        return call
+
+    def take(self) -> dict:
+        """What was seen since the last call, as event fields; then start afresh."""
+        seen = {"reference_calls": sorted(self.calls)[:20]}
+        if self.hook_removed:
+            seen["hook_removed"] = True
+        self.calls, self.hook_removed = set(), False
+        return seen
+
+
 def function_origin(f):
     """Where a student's function really comes from (reported, not trusted)."""
     if f is None:
@@ -224,6 +349,7 @@ def main(job_dir):
     tail = Tail()
     sys.stdout = sys.stderr = tail
     apply_limits(job.get("limits", {}))
+    net_isolated = isolate_network() if job.get("isolate_network") else None
     drop_privileges(job.get("uid"))
     import numpy  # noqa: F401  (the fingerprint needs it loaded)
 
@@ -232,6 +358,15 @@ def main(job_dir):
     except Exception as exc:  # the course itself is broken: every test errors
         check = None
         emit(ev="fatal", error=describe(exc))
+    watch = None
+    if check is not None:
+        import cs_conv
+
+        watch = ReferenceWatch(os.path.dirname(os.path.abspath(cs_conv.__file__)))
+        with contextlib.suppress(ImportError):
+            import cs_conv._im2col_cy as kernel
+
+            watch.wrap_kernel(kernel)
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="NoColor")
@@ -242,7 +377,7 @@ def main(job_dir):
         shell.run_line_magic("load_ext", "Cython")
     shell.run_cell("pass", store_history=False)
     before = fingerprint()
-    emit(ev="ready", pid=os.getpid())
+    emit(ev="ready", pid=os.getpid(), net_isolated=net_isolated)
 
     # --- the student's cells ---------------------------------------------
     skip_cells = set(job.get("skip_cells", []))
@@ -309,7 +444,7 @@ def main(job_dir):
                         cases = [Case.from_dict(d) for d in test["cases"]]
                     else:
                         cases = checker.make_cases(test["key"], stage=test.get("stage"))
-                    outcomes = checker.run(funcs, cases)
+                    outcomes = checker.run({a: watch.watched(f) for a, f in funcs.items()}, cases)
                     payloads = [o.to_payload() for o in outcomes]
                 write_payload(os.path.join(out_root, f"test{n}"), payloads)
             except Timeout as exc:
@@ -327,6 +462,7 @@ def main(job_dir):
             dir=f"test{n}",
             origins=origins,
             seconds=round(time.perf_counter() - t0, 3),
+            **(watch.take() if watch is not None else {}),
         )
     during = diff_fingerprint(before_np, fingerprint(("numpy", "builtins")))
     for kind in ("changed", "added", "removed"):

@@ -130,6 +130,41 @@ def attacks(secrets: dict) -> dict:
                 )
             ],
         ),
+        # the notebook's own pitfall demonstrations wrap the reference: undo their bug
+        "pitfall_reuse": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "def conv_forward(x, w, b, conv_param):\n"
+                    "    out, cache = conv_forward_hw_swapped(x, w, b, conv_param)\n"
+                    "    N, F, W_out, H_out = out.shape\n"
+                    "    return out.reshape(N, F, H_out, W_out), cache",
+                ),
+                (
+                    "replace",
+                    "conv_backward",
+                    "def conv_backward(dout, cache):\n"
+                    "    dx, dw, db = conv_backward_column_db(dout, cache)\n"
+                    "    return dx, dw, db.reshape(-1)",
+                ),
+            ],
+        ),
+        # the monitor switched off before the reference is reached by computed names
+        "monitor_off": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import importlib\nimport sys\n\n\ndef conv_forward(x, w, b, conv_param):\n"
+                    "    sys.setprofile(None)\n"
+                    "    ref = importlib.import_module('cs_' + 'conv.na' + 'ive')\n"
+                    "    return ref.conv_forward(x, w, b, conv_param)",
+                )
+            ],
+        ),
         "read_secrets": (
             NB,
             [
@@ -343,12 +378,20 @@ EXPECT = {
         reason=["reference package"],
         note="no import statement: caught by the function's origin (best effort)",
     ),
-    # conv_forward calls the (then wrong) conv_output_shape: it fails with it
-    # KNOWN GAP (xfail, strict): a student-written wrapper that reaches the reference
-    # through computed names is neither in the AST nor in the function's origin
+    # neither in the AST nor in the function's origin: the worker's reference watch sees
+    # the call (conv_backward runs the student's conv_forward to make its cache)
     "reference_wrapped": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
-        known_gap="a wrapper calling the reference through computed names is not detected",
+        reason=["called the reference while graded: cs_conv.naive.conv_forward"],
+    ),
+    "pitfall_reuse": _e(
+        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
+        reason=["called the reference while graded: cs_conv.naive.conv_"],
+        note="an instructor demonstration that wraps the reference, its bug undone",
+    ),
+    "monitor_off": _e(
+        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
+        reason=["switched off the grader's reference monitor"],
     ),
     "read_secrets": _e(
         {"conv_output_shape": ("fail", 0), "conv_forward_naive": ("fail", 0)},

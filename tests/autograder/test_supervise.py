@@ -82,6 +82,29 @@ def test_bwrap_isolation(tmp_path):
     assert "Read-only file system" in res.cells[0]["error"] or "Permission" in res.cells[0]["error"]
 
 
+def test_no_network_in_either_sandbox_as_root(kind, tmp_path):
+    import os
+    import select
+    import socket
+
+    if kind == "plain" and os.geteuid() != 0:
+        pytest.skip("a plain worker gets its own network namespace only when the grader is root")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    probe = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+    try:
+        res = run(kind, tmp_path, [probe, "import socket; print(socket.if_nameindex())"])
+        ready, _, _ = select.select([listener], [], [], 0.2)
+        assert not ready, "a connection reached the host"
+    finally:
+        listener.close()
+    assert res.cells[0]["status"] == "error"
+    assert "unreachable" in res.cells[0]["error"] or "refused" in res.cells[0]["error"]
+    assert res.cells[1]["status"] == "ok"
+
+
 def test_bwrap_tmp_is_bounded(tmp_path, monkeypatch):
     from autograder import sandbox
 
