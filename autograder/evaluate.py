@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import policy
-from .notebook import defined_functions
+from .notebook import defined_functions, reached_statements
 
 __all__ = ["STATUSES", "TestResult", "evaluate_notebook"]
 
@@ -145,16 +145,31 @@ def _judge(spec, payload):
     return "fail", info
 
 
+def _outermost(modules) -> list[str]:
+    """``scipy.signal`` for ``{scipy.signal, scipy.signal.correlate}``: sorted, no repeats."""
+    return sorted(m for m in modules if not any(m.startswith(o + ".") for o in modules))
+
+
 def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, list]:
     """``(test results, notebook integrity flags)`` for one student notebook."""
     import cs_conv
 
     package_dir = str(Path(cs_conv.__file__).resolve().parent)
     flags = []
-    answers = [c for c in cells if c["source"].strip() not in release_sources]
-    refs = sorted({r for c in answers for r in policy.forbidden_references(c["source"])})
+    needed = {name for spec in tests for name in spec.functions.values()}
+    refs, aside = set(), set()
+    for cell, code, reached in reached_statements(cells, needed):
+        if cell["source"].strip() in release_sources:
+            continue  # instructor code uses the reference on purpose
+        (refs if reached else aside).update(policy.forbidden_references(code))
+    refs, aside = _outermost(refs), _outermost(aside - refs)
     if refs:
         flags.append("uses reference code: " + ", ".join(refs))
+    if aside:
+        flags.append(
+            "names " + ", ".join(aside) + " in code no graded function uses "
+            "(allowed for testing; review)"
+        )
     patched = raw.patched or {}
     for kind in ("changed", "added", "removed"):
         names = patched.get(kind) or []
@@ -189,7 +204,7 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
         calls = raw_t.get("reference_calls")
         if isinstance(calls, list) and calls:
             shown = ", ".join(str(c)[:80] for c in calls[:4])
-            test_flags.append(f"called the reference while graded: {shown}")
+            test_flags.append(f"called forbidden code while graded: {shown}")
         if raw_t.get("hook_removed") is True:
             test_flags.append("switched off the grader's reference monitor (sys.setprofile)")
         status = raw_t.get("status")

@@ -181,6 +181,17 @@ def _top_level_defs(tree) -> set[str]:
     return names
 
 
+def _names(tree) -> tuple[set[str], set[str]]:
+    loads, bound = set(), set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else bound).add(n.id)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+    # a name bound anywhere in the code (argument, local) is taken as not global
+    return _top_level_defs(tree), loads - bound
+
+
 def cell_names(source: str) -> tuple[set[str], set[str]]:
     """``(defined, used)`` names of a cell; ``used`` includes names read inside
     function bodies (a function reading a global needs the cell defining it)."""
@@ -191,14 +202,47 @@ def cell_names(source: str) -> tuple[set[str], set[str]]:
         tree = ast.parse(to_python(source))
     except SyntaxError:
         return set(), set()
-    loads, bound = set(), set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name):
-            (loads if isinstance(n.ctx, ast.Load) else bound).add(n.id)
-        elif isinstance(n, ast.arg):
-            bound.add(n.arg)
-    # a name bound anywhere in the cell (argument, local) is taken as not global
-    return _top_level_defs(tree), loads - bound
+    return _names(tree)
+
+
+def statements(source: str) -> list[tuple[set[str], set[str], str]]:
+    """``(defined, used, code)`` of each top-level statement of a cell (a
+    ``%%`` cell, or one that does not parse, is one statement)."""
+    text = source.lstrip()
+    python = "" if text.startswith("%%") else to_python(source)
+    try:
+        tree = ast.parse(python) if python else None
+    except SyntaxError:
+        tree = None
+    if tree is None:
+        return [(*cell_names(source), source)]
+    out = []
+    for node in tree.body:
+        module = ast.Module(body=[node], type_ignores=[])
+        out.append((*_names(module), ast.get_source_segment(python, node) or ""))
+    return out
+
+
+def reached_statements(cells, needed) -> list[tuple[dict, str, bool]]:
+    """``(cell, code, reached)`` for every top-level statement of ``cells``.
+
+    A statement is reached when it binds a name in ``needed`` (the graded
+    functions), or a name a reached statement reads, to a fixed point.  A
+    statement that binds nothing (a call, a print, a comparison in a scratch
+    cell) is never reached: it cannot change what a graded function computes
+    except through side effects, which the worker's watch and fingerprint see.
+    """
+    info = [(c, *st) for c in cells for st in statements(c["source"])]
+    needed, reached = set(needed), set()
+    changed = True
+    while changed:
+        changed = False
+        for k, (_, defs, used, _) in enumerate(info):
+            if k not in reached and defs & needed:
+                reached.add(k)
+                needed |= used
+                changed = True
+    return [(c, code, k in reached) for k, (c, _, _, code) in enumerate(info)]
 
 
 def prune_instructor_cells(cells, instructor_sources, needed) -> tuple[list, list]:

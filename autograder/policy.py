@@ -12,10 +12,15 @@ notebook) are exempt: they use the references on purpose, e.g. in the
 
 Checked here, on the trusted side:
 
-* an AST scan of every student-written code cell (magics translated by IPython;
-  ``%%cython`` cells by a regular expression) for imports of, attribute
-  chains on, or strings naming a forbidden module — a test whose student
-  function would use one is ``tampered``;
+* an AST scan of every student-written top-level statement (magics translated
+  by IPython; ``%%cython`` cells by a regular expression) for imports of,
+  attribute chains on, or strings naming a forbidden module.  A statement the
+  graded functions reach by name (:func:`autograder.notebook.reached_statements`)
+  makes every test of the notebook ``tampered``; one they do not reach (a
+  scratch cell comparing an answer with ``scipy.signal``) is only flagged;
+* calls into forbidden code while a graded function runs, noted by the
+  worker's reference watch (best effort: the worker is untrusted): that test
+  is ``tampered``;
 * a student function whose ``__module__`` or code file is the reference
   package, as the worker reports it (best effort: the worker is untrusted);
 * patches of ``numpy``, ``builtins`` or ``cs_conv`` seen by the worker's

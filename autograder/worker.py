@@ -186,38 +186,72 @@ def diff_fingerprint(before, after, limit=20):
     return {"changed": show(changed), "added": show(added), "removed": show(removed)}
 
 
+#: libraries that convolve for the student (the policy's list); their code is watched too
+LIBRARIES = ("torch", "tensorflow", "jax", "skimage", "scipy.signal", "scipy.ndimage")
+
+
+def library_dirs(names=LIBRARIES) -> list[str]:
+    """Where the installed ``names`` live, found without importing any of them."""
+    import importlib.util
+
+    dirs = []
+    for name in names:
+        top, _, sub = name.partition(".")
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            spec = None
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            dirs.append(os.path.join(location, *sub.split(".")) if sub else location)
+    return dirs
+
+
 class ReferenceWatch:
-    """Notes calls into the course's reference code made while a student's function runs.
+    """Notes calls into reference code made while a student's function runs.
 
     A profile hook (``sys.setprofile``, and ``threading.setprofile`` for threads
     the function starts) is on only during the watched calls.  It records each
-    reference function entered from code that is not itself reference code:
-    the student's, an instructor cell's (a demonstration that wraps the
+    function of reference code entered from code that is not itself reference
+    code: the student's, an instructor cell's (a demonstration that wraps the
     reference), or a checker the student calls for the answer.  Reference code
     is the ``cs_conv`` package but the allowed helpers ``check``, ``gradcheck``
-    and ``viz``.  The compiled kernel's functions, which a profile hook does
-    not see, are wrapped at start-up instead.  Best effort like everything in
-    the worker: a student who removes the hook is noticed (``hook_removed``)
-    only if the hook is still gone when the function returns.
+    and ``viz``, and the libraries that would convolve for the student
+    (``library_dirs``; their compiled functions are seen by their module name).
+    The course kernel's compiled functions, which a profile hook does not see,
+    are wrapped at start-up instead.  Best effort like everything in the
+    worker: a student who removes the hook is noticed (``hook_removed``) only
+    if the hook is still gone when the function returns.
     """
 
     ALLOWED = ("check", "gradcheck.py", "viz")
     # shape arithmetic and validation the allowed helpers use too
     SHARED = ("geometry.py", "_validate.py")
 
-    def __init__(self, package_dir):
+    def __init__(self, package_dir, libraries=()):
         self.root = os.path.join(package_dir, "")
         self.allowed = tuple(os.path.join(package_dir, a) for a in self.ALLOWED)
         self.shared = tuple(os.path.join(package_dir, a) for a in self.SHARED)
+        self.libraries = tuple(os.path.join(d, "") for d in libraries)
         self.calls = set()
         self.hook_removed = False
         self._depth = 0
         self._saved = None
 
     def _reference(self, filename) -> bool:
-        return filename.startswith(self.root) and not filename.startswith(self.allowed)
+        return (
+            filename.startswith(self.root) and not filename.startswith(self.allowed)
+        ) or filename.startswith(self.libraries)
 
     def _hook(self, frame, event, arg):
+        if event == "c_call":
+            module = getattr(arg, "__module__", None)
+            if (
+                isinstance(module, str)
+                and module.startswith(LIBRARIES)
+                and not self._reference(frame.f_code.co_filename)
+            ):
+                self.calls.add(f"{module}.{getattr(arg, '__qualname__', '?')}")
+            return
         if event != "call":
             return
         code = frame.f_code
@@ -362,7 +396,7 @@ def main(job_dir):
     if check is not None:
         import cs_conv
 
-        watch = ReferenceWatch(os.path.dirname(os.path.abspath(cs_conv.__file__)))
+        watch = ReferenceWatch(os.path.dirname(os.path.abspath(cs_conv.__file__)), library_dirs())
         with contextlib.suppress(ImportError):
             import cs_conv._im2col_cy as kernel
 

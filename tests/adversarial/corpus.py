@@ -165,6 +165,37 @@ def attacks(secrets: dict) -> dict:
                 )
             ],
         ),
+        # a library that convolves, reached by computed names: only the watch sees it
+        "library_computed": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import importlib\n\n\ndef conv_forward(x, w, b, conv_param):\n"
+                    "    sig = importlib.import_module('sci' + 'py.sig' + 'nal')\n"
+                    "    s, p = conv_param['stride'], conv_param['pad']\n"
+                    "    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))\n"
+                    "    out = np.array([[sig.correlate(xp[n], w[f], mode='valid')[0, ::s, ::s] + b[f]\n"
+                    "                     for f in range(w.shape[0])] for n in range(x.shape[0])])\n"
+                    "    return out.astype(x.dtype, copy=False), (x, w, b, conv_param)",
+                )
+            ],
+        ),
+        # not an attack: the student checks their own answer against scipy in a scratch cell
+        "scratch_comparison": (
+            NB,
+            [
+                (
+                    "append",
+                    "import scipy.signal\n"
+                    "xs = np.random.default_rng(0).standard_normal((1, 2, 5, 6))\n"
+                    "ws = np.random.default_rng(1).standard_normal((1, 2, 3, 3))\n"
+                    "mine, _ = conv_forward(xs, ws, np.zeros(1), {'stride': 1, 'pad': 0})\n"
+                    "print(np.allclose(mine[0, 0], scipy.signal.correlate(xs[0], ws[0], mode='valid')[0]))",
+                )
+            ],
+        ),
         "read_secrets": (
             NB,
             [
@@ -382,16 +413,24 @@ EXPECT = {
     # the call (conv_backward runs the student's conv_forward to make its cache)
     "reference_wrapped": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
-        reason=["called the reference while graded: cs_conv.naive.conv_forward"],
+        reason=["called forbidden code while graded: cs_conv.naive.conv_forward"],
     ),
     "pitfall_reuse": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
-        reason=["called the reference while graded: cs_conv.naive.conv_"],
+        reason=["called forbidden code while graded: cs_conv.naive.conv_"],
         note="an instructor demonstration that wraps the reference, its bug undone",
     ),
     "monitor_off": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
         reason=["switched off the grader's reference monitor"],
+    ),
+    "library_computed": _e(
+        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
+        reason=["called forbidden code while graded: scipy.signal"],
+    ),
+    "scratch_comparison": _e(
+        flags=["names scipy.signal in code no graded function uses"],
+        note="testing one's answer against a library in a scratch cell costs nothing (flagged)",
     ),
     "read_secrets": _e(
         {"conv_output_shape": ("fail", 0), "conv_forward_naive": ("fail", 0)},

@@ -19,7 +19,7 @@ import pytest
 
 import cs_conv
 import cs_conv.check
-from autograder.worker import ReferenceWatch
+from autograder.worker import ReferenceWatch, library_dirs
 
 PACKAGE = str(Path(cs_conv.__file__).resolve().parent)
 
@@ -27,7 +27,7 @@ PACKAGE = str(Path(cs_conv.__file__).resolve().parent)
 @pytest.fixture
 def watch():
     saved = sys.getprofile()
-    w = ReferenceWatch(PACKAGE)
+    w = ReferenceWatch(PACKAGE, library_dirs())
     yield w
     assert sys.getprofile() is saved  # the hook never outlives a watched call
 
@@ -157,3 +157,41 @@ def test_nested_watched_calls_keep_the_hook_until_the_outer_one_returns(watch, i
 
     watch.watched(outer)(*inputs)
     assert watch.take()["reference_calls"] == ["cs_conv.naive.conv_forward"]
+
+
+def test_libraries_that_convolve_are_watched_too(watch, inputs):
+    import scipy.signal
+
+    def conv_forward(x, w, b, conv_param):  # pad 0 here: "valid" correlation per channel
+        out = [
+            [
+                sum(scipy.signal.correlate(x[n, c], w[f, c], mode="valid") for c in range(3)) + b[f]
+                for f in range(w.shape[0])
+            ]
+            for n in range(x.shape[0])
+        ]
+        return np.array(out), None
+
+    out, _ = watch.watched(conv_forward)(*inputs[:3], {"stride": 1, "pad": 0})
+    expected, _ = cs_conv.naive.conv_forward(*inputs[:3], {"stride": 1, "pad": 0})
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    (call,) = watch.take()["reference_calls"]  # scipy's own calls inside are not repeated
+    assert call.startswith("scipy.signal"), call
+    assert call.endswith(".correlate"), call
+    # numpy alone is not a library that convolves for the student
+    watch.watched(lambda a: np.convolve(a, a))(np.arange(4.0))
+    assert watch.take() == {"reference_calls": []}
+
+
+def test_compiled_library_functions_are_seen_by_their_module(watch, inputs):
+    torch = pytest.importorskip("torch")
+
+    def conv_forward(x, w, b, conv_param):
+        t = torch.nn.functional.conv2d(
+            torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+        )
+        return t.numpy(), None
+
+    watch.watched(conv_forward)(*inputs[:3], {"stride": 1, "pad": 0})
+    calls = watch.take()["reference_calls"]
+    assert any(c.startswith("torch") and c.endswith("conv2d") for c in calls), calls

@@ -236,3 +236,36 @@ def test_find_submissions_in_both_layouts(tmp_path):
     subs = find_submissions(flat, "hw", {"nb1": ["t1"], "nb2": ["t9"]})
     assert [(s.student, s.notebook) for s in subs] == [("carol", "nb1")]
     assert subs[0].folder == str(flat / "carol.ipynb")  # only the notebook is copied
+
+
+def test_reached_statements_follow_names_from_the_graded_functions():
+    cells = [
+        {"index": 0, "source": "import numpy as np\nimport torch as T"},
+        {
+            "index": 1,
+            "source": "def helper(a):\n    return np.sum(a)\n\n\ndef f(a):\n    return helper(a)",
+        },
+        # a scratch comparison: binds nothing a graded function reads
+        {"index": 2, "source": "import scipy.signal\nprint(f(1), scipy.signal.correlate(1, 1))"},
+        {"index": 3, "source": "def g(a):\n    return T.conv2d(a)"},
+        {"index": 4, "source": "%%cython\ndef k(int a):\n    return a"},
+    ]
+    got = {
+        (c["index"], code.split("\n")[0]): hit
+        for c, code, hit in notebook.reached_statements(cells, {"f"})
+    }
+    assert got == {
+        (0, "import numpy as np"): True,
+        (0, "import torch as T"): False,
+        (1, "def helper(a):"): True,
+        (1, "def f(a):"): True,
+        (2, "import scipy.signal"): False,
+        (2, "print(f(1), scipy.signal.correlate(1, 1))"): False,
+        (3, "def g(a):"): False,
+        (4, "%%cython"): False,
+    }
+    # g reaches the torch alias through its body
+    reached = {
+        code.split("\n")[0] for _, code, hit in notebook.reached_statements(cells, {"g"}) if hit
+    }
+    assert reached == {"def g(a):", "import torch as T"}
