@@ -586,3 +586,71 @@ def _junk(folder: Path, full: Path) -> None:
     os.symlink("/etc/shadow", folder / "shadow-link")
     os.symlink("../../control/cs_conv", folder / "sibling-link")
     os.mkfifo(folder / "a-fifo")
+
+
+# one line per student for the table in docs/security.md
+ATTACK = {
+    "control": "the full-marks answers, graded with the class",
+    "patch_allclose": "a wrong `conv_forward`; disarms `np.allclose`, `assert_allclose` and every checker of `cs_conv.check`",
+    "patch_builtins": "a wrong `conv_forward`; replaces the builtins `all`, `any` and `abs`",
+    "reference_import": "`from cs_conv.naive import conv_forward`",
+    "reference_hidden_import": '`conv_forward = importlib.import_module("cs_" + "conv.naive").conv_forward`',
+    "reference_wrapped": "its own `def conv_forward` that calls the reference through computed names",
+    "pitfall_reuse": "calls the notebook's pitfall demonstrations (they wrap the reference) and undoes their bug",
+    "monitor_off": "`sys.setprofile(None)`, then the reference through computed names",
+    "library_computed": "`conv_forward` by `scipy.signal.correlate`, reached through computed names",
+    "scratch_comparison": "(not an attack) a scratch cell compares its answer with `scipy.signal.correlate`",
+    "read_secrets": "reads the source notebooks, the grader's code, the grade store, other students; its `conv_output_shape` (used by its `conv_forward`) is right only if a read succeeded",
+    "write_others": "writes grades into the store, other students' folders and the course, then deletes them",
+    "os_exit_mid_notebook": "`os._exit(0)` in a cell mid-notebook",
+    "python_loop_ignoring_signals": "an infinite Python loop in `conv_forward` with SIGALRM, SIGINT, SIGTERM ignored",
+    "sigint_ignored": "`signal.signal(SIGINT/SIGTERM/SIGHUP/SIGALRM, SIG_IGN)` in a cell",
+    "memory_bomb": "`conv_forward` allocates 64 MB blocks forever",
+    "fork_bomb": "`conv_backward` forks forever (each child a new session that forks too)",
+    "huge_output": "prints 100 MB",
+    "warnings_flood": "20,000 warnings and 50 MB written to stderr",
+    "network": "connects to a listener on the host's 127.0.0.1; its `conv_output_shape` (used by its `conv_forward`) is right only if that worked",
+    "event_forgery": "writes forged `test_end`, `integrity` and `done` events and garbage to the grader's channel",
+    "test_deleted": "a wrong `conv_forward`; deletes its test cell",
+    "test_edited": "a wrong `conv_forward`; replaces its test cell by `print('all good')`",
+    "ids_changed": "a wrong `conv_forward`; renames its grade id and a cell id; adds a graded cell worth 100 points",
+    "cython_segfault_and_nogil_loop": "a `%%cython` im2col that segfaults and a col2im that loops forever in `nogil`",
+    "corrupt_json": "a notebook whose JSON is cut off",
+    "empty_file": "an empty notebook file",
+    "non_utf8": "a notebook encoded in Latin-1",
+    "other_assignment": "the notebook of another assignment under this one's name",
+    "junk_files": "checkpoints, binaries, symlinks, a fifo and a shadow `numpy.py` beside the notebook",
+}
+
+
+def _outcome(e) -> str:
+    if e["all"] is not None:
+        return f"every test `{e['all']}`, 0 points"
+    if e.get("zero"):
+        return "0 points (no test passes)"
+    if not e["tests"]:
+        return "every test `pass`, full points"
+    parts = [
+        f"`{gid}` {status or 'not pass'}, {points} points"
+        for gid, (status, points) in sorted(e["tests"].items())
+    ]
+    return "; ".join(parts) + "; the others `pass`"
+
+
+def markdown_table() -> str:
+    """The corpus as the table of docs/security.md: attack, what it does, outcome, names."""
+    rows = [
+        "| student | what it does | status and points | named by (flag or reason) | others |",
+        "|---|---|---|---|---|",
+    ]
+    for student, e in EXPECT.items():
+        said = [f"“{w}”" for w in e["flags"]]
+        said += ["“" + " / ".join(w if isinstance(w, tuple) else (w,)) + "”" for w in e["reason"]]
+        if e.get("known_gap"):
+            said.append(f"KNOWN GAP: {e['known_gap']}")
+        note = e["note"] + (" (bwrap only)" if e.get("bwrap_only") else "")
+        named = "; ".join(said) + (f"; {note}" if said and note else note)
+        rows.append(
+            f"| `{student}` | {ATTACK[student]} | {_outcome(e)} | {named or '—'} | unaffected |"
+        )
+    return "\n".join(rows) + "\n"
