@@ -268,19 +268,24 @@ class ReferenceWatch:
         self.calls.add(f"{module}.{getattr(code, 'co_qualname', code.co_name)}")
 
     def wrap_kernel(self, module):
-        """Replace the compiled kernel's public functions by recording wrappers."""
+        """Replace the compiled kernel's public functions by recording wrappers
+        (without ``__wrapped__``: the original is not one attribute away)."""
         import functools
+
+        def tripwire(fn, name):
+            @functools.wraps(fn)
+            def call(*args, **kwargs):
+                if self._depth and not self._reference(sys._getframe(1).f_code.co_filename):
+                    self.calls.add(name)
+                return fn(*args, **kwargs)
+
+            del call.__wrapped__
+            return call
 
         for name, fn in list(vars(module).items()):
             if name.startswith("_") or not callable(fn) or isinstance(fn, type):
                 continue
-
-            def tripwire(*args, _fn=fn, _name=f"{module.__name__}.{name}", **kwargs):
-                if self._depth and not self._reference(sys._getframe(1).f_code.co_filename):
-                    self.calls.add(_name)
-                return _fn(*args, **kwargs)
-
-            setattr(module, name, functools.wraps(fn)(tripwire))
+            setattr(module, name, tripwire(fn, f"{module.__name__}.{name}"))
 
     def __enter__(self):
         import threading

@@ -146,6 +146,7 @@ def test_compiled_functions_are_wrapped_with_tripwires(watch):
     assert watch.watched(lambda: kernel.hypot(3.0, 4.0))() == 5.0
     assert watch.take() == {"reference_calls": ["cs_conv._fake_kernel.hypot"]}
     assert kernel._private is math.hypot  # private names are left alone
+    assert not hasattr(kernel.hypot, "__wrapped__")
 
 
 def test_nested_watched_calls_keep_the_hook_until_the_outer_one_returns(watch, inputs):
