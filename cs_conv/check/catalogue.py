@@ -71,7 +71,9 @@ _ENTRIES = (
         "filter-hw-swapped",
         "The filter height HH is used where the width WW belongs, or the reverse.",
         "Sizes swapped: right on square filters only. Taps flattened in (c, dj, di) order "
-        "(a transposed window): wrong on every filter larger than 1x1.",
+        "(a transposed window): wrong on every filter larger than 1x1. Or the code crashes "
+        "on non-square filters with a reshape or broadcast error that has HH where WW "
+        "belongs.",
         "Windows span rows `top : top + HH` and columns `left : left + WW`; H_out uses "
         "HH and W_out uses WW; taps are ordered (c, di, dj) with dj fastest.",
     ),
@@ -100,7 +102,8 @@ _ENTRIES = (
     Mistake(
         "pad-wrong-axes",
         "Padding applied to the N or C axes too, or to one side only.",
-        "The padded array has the wrong shape, or the image is not centred in it.",
+        "The padded array has the wrong shape, or the image is not centred in it; or a "
+        "forward pass crashes on a window of C + 2*pad channels against a filter of C.",
         "Pad only H and W, on both sides: `np.pad(x, ((0, 0), (0, 0), (pad, pad), "
         "(pad, pad)))`, or copy x into `x_pad[:, :, pad:pad+H, pad:pad+W]`. "
         "`np.pad(x, pad)` pads all four axes.",

@@ -176,8 +176,11 @@ class Checker:
         return []
 
     def exception_code(self, rec: Record):
-        """``(code, evidence)`` when an exception itself names a mistake, else None."""
-        return None
+        """``(code, evidence)`` when an exception itself names a mistake, else None
+        (see :mod:`cs_conv.check.exceptions`)."""
+        from .exceptions import filter_hw_exception
+
+        return filter_hw_exception(rec)
 
     def prepare(self, outputs: dict) -> dict:
         """Normalise outputs before comparing (both expected and the student's)."""

@@ -98,11 +98,17 @@ def diagnose(checker, records, stage) -> Diagnosis:
     bad = [r for r in records if r.outcome.status == "bad-return"]
     if bad:
         found["bad-return"] = bad[0].outcome.error_message + "."
-    for r in records:
-        if r.outcome.status == "error" and not r.outcome.not_implemented:
-            hit = checker.exception_code(r)
-            if hit is not None:
-                found.setdefault(hit[0], hit[1])
+    # a mistake named from error messages must explain two crashes (or the only one):
+    # one message whose shapes happen to fit is a coincidence, not a diagnosis
+    crashed = [r for r in records if r.outcome.status == "error" and not r.outcome.not_implemented]
+    from_errors: dict[str, list[str]] = {}
+    for r in crashed:
+        hit = checker.exception_code(r)
+        if hit is not None:
+            from_errors.setdefault(hit[0], []).append(hit[1])
+    for code, evidence in from_errors.items():
+        if len(evidence) >= 2 or len(crashed) == 1:
+            found.setdefault(code, evidence[0])
 
     # fingerprints
     variants = checker.variants(stage)

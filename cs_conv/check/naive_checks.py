@@ -6,13 +6,13 @@ checkers (:mod:`cs_conv.check.layer_checks`), which add the GEMM-specific ones.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import numpy as np
 
 from .. import layers, naive
 from .checker import Checker, none_check, unpack
+from .exceptions import bias_exception, filter_hw_exception, padding_exception
 from .fingerprints import (
     Variant,
     conv_from_windows,
@@ -27,7 +27,6 @@ __all__ = [
     "BackwardChecker",
     "ForwardChecker",
     "backward_variants",
-    "bias_exception",
     "forward_variants",
 ]
 
@@ -163,59 +162,6 @@ def forward_variants() -> list[Variant]:
     ]
 
 
-_SHAPES = re.compile(r"\(([0-9, ]*)\)")
-
-
-def _broadcast_shapes(o) -> list[tuple]:
-    """The shapes quoted by a NumPy broadcasting error, or [] for another error."""
-    if "broadcast" not in o.error_message:
-        return []
-    return [
-        tuple(int(v) for v in m.replace(" ", "").split(",") if v)
-        for m in _SHAPES.findall(o.error_message)
-    ]
-
-
-def padding_exception(rec):
-    """``pad-wrong-axes`` when a broadcasting error pairs a window of C + 2*pad channels
-    with a filter of C: the channel axis was padded too (``np.pad(x, pad)``)."""
-    o, sp = rec.outcome, rec.case.spec
-    shapes = _broadcast_shapes(o)
-    if sp.pad == 0 or not shapes:
-        return None
-    window = (sp.C + 2 * sp.pad, sp.HH, sp.WW)
-    if window in shapes and (sp.C, sp.HH, sp.WW) in shapes:
-        return (
-            "pad-wrong-axes",
-            f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: a window of "
-            f"{window[0]} = C + 2*pad channels (C = {sp.C}, pad = {sp.pad}) met a filter of "
-            f"{sp.C}: the channel axis was padded too.",
-        )
-    return None
-
-
-def bias_exception(rec):
-    """``bias-wrong-axis`` when a broadcasting error pairs the bias with the output's data."""
-    o = rec.outcome
-    sp = rec.case.spec
-    shapes = _broadcast_shapes(o)
-    if not shapes:
-        return None
-    F = sp.F
-    n_out = sp.N * F * sp.H_out * sp.W_out
-    bias_like = {(F,), (F, 1), (1, F)}
-    has_bias = any(s in bias_like for s in shapes)
-    has_out = any(s not in bias_like and int(np.prod(s)) in (n_out, n_out // F) for s in shapes)
-    if has_bias and has_out:
-        return (
-            "bias-wrong-axis",
-            f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: the bias of "
-            f"shape (F,) = ({F},) (or (F, 1)) was added to an array whose matching axis is "
-            "not the filter axis.",
-        )
-    return None
-
-
 class ForwardChecker(Checker):
     """``conv_forward(x, w, b, conv_param) -> (out, cache)`` by loops (the naive stage)."""
 
@@ -244,7 +190,7 @@ class ForwardChecker(Checker):
         return forward_variants()
 
     def exception_code(self, rec):
-        return bias_exception(rec) or padding_exception(rec)
+        return bias_exception(rec) or padding_exception(rec) or filter_hw_exception(rec)
 
 
 def _geom(c):

@@ -250,3 +250,21 @@ def test_one_call_accepts_every_documented_stage_and_rejects_others():
         assert CHECKERS["layer_forward"].label(stage) == f"conv_forward ({stage})"
     with pytest.raises(ValueError, match="stage must be one of"):
         check_im2col(im2col_fancy.im2col, stage="gpu")
+
+
+def test_one_coincidental_error_message_names_no_mistake():
+    """A mistake named from error messages needs two crashes that show it (or the only one)."""
+    calls = []
+
+    def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
+        calls.append(1)
+        C = x_shape[1]
+        if HH != WW and len(calls) == 1:  # the shapes fit filter-hw-swapped, this once
+            raise ValueError(
+                f"cannot reshape array of size {C * HH * WW} into shape ({C},{HH},{HH})"
+            )
+        raise RuntimeError("something else went wrong")
+
+    result = CHECKERS["col2im"].check({"col2im": col2im}, key="corpus", stage="loops", shrink=False)
+    assert not result.passed
+    assert "filter-hw-swapped" not in result.mistakes, result.message

@@ -400,6 +400,35 @@ def col2im_taps_transposed(cols, x_shape, HH, WW, stride=1, pad=0):
     return xp[:, :, pad : pad + H, pad : pad + W]
 
 
+def col2im_reshape_hh_hh(cols, x_shape, HH, WW, stride=1, pad=0):
+    """Each column reshaped to (C, HH, HH): it crashes on every non-square filter."""
+    N, C, H, W = x_shape
+    Ho, Wo = _out(H, HH, stride, pad), _out(W, WW, stride, pad)
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                t, le = i * stride, j * stride
+                xp[n, :, t : t + HH, le : le + WW] += cols[:, (n * Ho + i) * Wo + j].reshape(
+                    C, HH, HH
+                )
+    return xp[:, :, pad : pad + H, pad : pad + W]
+
+
+def col2im_window_hh_wide(cols, x_shape, HH, WW, stride=1, pad=0):
+    """The window's columns span ``left : left + HH``: a broadcast error unless HH == WW."""
+    N, C, H, W = x_shape
+    Ho, Wo = _out(H, HH, stride, pad), _out(W, WW, stride, pad)
+    xp = np.zeros((N, C, H + 2 * pad + HH, W + 2 * pad + HH), dtype=cols.dtype)
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                t, le = i * stride, j * stride
+                col = cols[:, (n * Ho + i) * Wo + j].reshape(C, HH, WW)
+                xp[n, :, t : t + HH, le : le + HH] += col
+    return xp[:, :, pad : pad + H, pad : pad + W]
+
+
 def col2im_no_stride(cols, x_shape, HH, WW, stride=1, pad=0):
     N, C, H, W = x_shape
     Ho, Wo = _out(H, HH, stride, pad), _out(W, WW, stride, pad)
@@ -554,7 +583,11 @@ MUTANTS = {
     ("col2im", "pad-zero-crop"): [col2im_negative_crop],
     ("col2im", "cols-n-fastest"): [col2im_n_fastest],
     ("col2im", "hw-swapped"): [col2im_wo_outer],
-    ("col2im", "filter-hw-swapped"): [col2im_taps_transposed],
+    ("col2im", "filter-hw-swapped"): [
+        col2im_taps_transposed,
+        col2im_reshape_hh_hh,
+        col2im_window_hh_wide,
+    ],
     ("col2im", "stride-ignored"): [col2im_no_stride],
     ("col2im", "ignores-input"): [col2im_cached],
     ("col2im", "mutates-input"): [col2im_mutating],
