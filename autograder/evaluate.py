@@ -147,6 +147,7 @@ def _judge(spec, payload):
 
 def _outermost(modules) -> list[str]:
     """``scipy.signal`` for ``{scipy.signal, scipy.signal.correlate}``: sorted, no repeats."""
+    modules = set(modules)
     return sorted(m for m in modules if not any(m.startswith(o + ".") for o in modules))
 
 
@@ -162,7 +163,8 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
         if cell["source"].strip() in release_sources:
             continue  # instructor code uses the reference on purpose
         (refs if reached else aside).update(policy.forbidden_references(code))
-    refs, aside = _outermost(refs), _outermost(aside - refs)
+    refs = _outermost(refs)
+    aside = _outermost(a for a in aside if not any(a == r or a.startswith(r + ".") for r in refs))
     if refs:
         flags.append("uses reference code: " + ", ".join(refs))
     if aside:

@@ -49,6 +49,15 @@ def _forbidden(module: str) -> bool:
     return any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
 
 
+def _named(module: str) -> str:
+    """How a flag names a forbidden import: ``cs_conv.<stage>``, or the forbidden
+    entry it falls under (``scipy.signal`` for ``scipy.signal.correlate``)."""
+    parts = module.split(".")
+    if parts[0] == "cs_conv":
+        return ".".join(parts[:2])
+    return next((f for f in FORBIDDEN if module == f or module.startswith(f + ".")), module)
+
+
 def _dotted(node) -> str | None:
     parts = []
     while isinstance(node, ast.Attribute):
@@ -83,8 +92,10 @@ def forbidden_references(source: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             for a in node.names:
                 full = f"{node.module}.{a.name}"
-                if _forbidden(node.module) and _forbidden(full):
-                    hits.add(full if node.module == "cs_conv" else node.module)
+                if _forbidden(
+                    full
+                ):  # `from scipy import signal` too, not `from cs_conv import check`
+                    hits.add(_named(full))
                 aliases[a.asname or a.name] = full
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             for m in re.findall(r"\b(cs_conv\.\w+|scipy\.\w+|torch|jax)\b", node.value):
