@@ -185,36 +185,47 @@ cdef void _col2im(const floating *cols, floating *dx,
                   Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
                   Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
                   Py_ssize_t row_stride, Py_ssize_t img_stride) noexcept nogil:
-    cdef Py_ssize_t n, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
+    cdef Py_ssize_t n, n0, n1, nb, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
     cdef floating *plane
     cdef floating *dst
     cdef const floating *src
-    for c in range(C):
-        for di in range(HH):
-            _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
-            if i_lo == i_hi:
-                continue
-            for dj in range(WW):
-                _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                nj = j_hi - j_lo
-                if nj == 0:
+    # Blocks of images whose planes of one channel (all that is written while that
+    # channel's taps stream past) take about 256 KiB, so they stay in cache: many
+    # small images per block, one when a plane is large.  Measured into a reused dx
+    # (time / copy of the cols bytes, interleaved): 1.14 against 1.72 for all images
+    # at once on (10,10,256,256) 5x5, 1.57 against 1.81 on (64,64,56,56) 3x3; 256 KiB
+    # beat 0, 512 KiB, 1 MiB and 4 MiB on both.
+    nb = max(1, min(N, (256 << 10) // (H * W * <Py_ssize_t> sizeof(floating))))
+    n0 = 0
+    while n0 < N:
+        n1 = min(N, n0 + nb)
+        for c in range(C):
+            for di in range(HH):
+                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
+                if i_lo == i_hi:
                     continue
-                row = (c * HH + di) * WW + dj
-                for n in range(N):
-                    plane = dx + (n * C + c) * H * W
-                    src = cols + row * row_stride + n * img_stride + i_lo * W_out + j_lo
-                    dst = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
-                    if sw == 1 and nj == W_out and W_out == W and sh == 1:
-                        _add(dst, src, (i_hi - i_lo) * W_out)
+                for dj in range(WW):
+                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
+                    nj = j_hi - j_lo
+                    if nj == 0:
                         continue
-                    for i in range(i_hi - i_lo):
-                        if sw == 1:
-                            _add(dst, src, nj)
-                        else:
-                            for j in range(nj):
-                                dst[j * sw] += src[j]
-                        src += W_out
-                        dst += sh * W
+                    row = (c * HH + di) * WW + dj
+                    for n in range(n0, n1):
+                        plane = dx + (n * C + c) * H * W
+                        src = cols + row * row_stride + n * img_stride + i_lo * W_out + j_lo
+                        dst = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
+                        if sw == 1 and nj == W_out and W_out == W and sh == 1:
+                            _add(dst, src, (i_hi - i_lo) * W_out)
+                            continue
+                        for i in range(i_hi - i_lo):
+                            if sw == 1:
+                                _add(dst, src, nj)
+                            else:
+                                for j in range(nj):
+                                    dst[j * sw] += src[j]
+                            src += W_out
+                            dst += sh * W
+        n0 = n1
 
 
 cdef Py_ssize_t _checked_need(Py_ssize_t x_len, Py_ssize_t cols_len,
