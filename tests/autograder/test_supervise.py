@@ -87,8 +87,14 @@ def test_no_network_in_either_sandbox_as_root(kind, tmp_path):
     import select
     import socket
 
-    if kind == "plain" and os.geteuid() != 0:
-        pytest.skip("a plain worker gets its own network namespace only when the grader is root")
+    if kind == "plain":
+        import subprocess
+        import sys
+
+        probe_netns = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x40000000))"
+        can = subprocess.run([sys.executable, "-c", probe_netns], check=False).returncode == 0
+        if os.geteuid() != 0 or not can:
+            pytest.skip("a plain worker gets its own network namespace only where root may unshare")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
