@@ -92,9 +92,8 @@ def forbidden_references(source: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             for a in node.names:
                 full = f"{node.module}.{a.name}"
-                if _forbidden(
-                    full
-                ):  # `from scipy import signal` too, not `from cs_conv import check`
+                # `from scipy import signal` too; never `from cs_conv import check`
+                if _forbidden(full):
                     hits.add(_named(full))
                 aliases[a.asname or a.name] = full
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):

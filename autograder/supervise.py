@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import sandbox
+from . import policy, sandbox
 from .payload import load_payload
 
 __all__ = ["Job", "RawResult", "run_job"]
@@ -241,6 +241,8 @@ def _run_once(job, limits, kind, uid, base, skip_cells, done_tests, res, t_start
         "uid": uid,
         # bwrap has its own network namespace; a plain worker makes one if it can
         "isolate_network": kind == "plain",
+        # what the worker's reference watch counts as forbidden
+        "policy": {"forbidden": list(policy.FORBIDDEN), "allowed": list(policy.ALLOWED)},
         "limits": {
             "memory": limits.memory,
             "cpu": limits.cpu,

@@ -186,24 +186,23 @@ def diff_fingerprint(before, after, limit=20):
     return {"changed": show(changed), "added": show(added), "removed": show(removed)}
 
 
-#: libraries that convolve for the student (the policy's list); their code is watched too
-LIBRARIES = ("torch", "tensorflow", "jax", "skimage", "scipy.signal", "scipy.ndimage")
-
-
-def library_dirs(names=LIBRARIES) -> list[str]:
-    """Where the installed ``names`` live, found without importing any of them."""
+def module_paths(names) -> list[str]:
+    """Where the installed modules ``names`` live, as path prefixes (a package's folder
+    with a trailing separator, a module's path up to its suffix), found without
+    importing any of them; names that are not installed are left out."""
     import importlib.util
 
-    dirs = []
+    paths = []
     for name in names:
-        top, _, sub = name.partition(".")
+        top, *sub = name.split(".")
         try:
             spec = importlib.util.find_spec(top)
         except (ImportError, ValueError):
             spec = None
         for location in (spec.submodule_search_locations or []) if spec else []:
-            dirs.append(os.path.join(location, *sub.split(".")) if sub else location)
-    return dirs
+            path = os.path.join(location, *sub)
+            paths.append(os.path.join(path, "") if os.path.isdir(path) else path + ".")
+    return paths
 
 
 class ReferenceWatch:
@@ -213,25 +212,25 @@ class ReferenceWatch:
     the function starts) is on only during the watched calls.  It records each
     function of reference code entered from code that is not itself reference
     code: the student's, an instructor cell's (a demonstration that wraps the
-    reference), or a checker the student calls for the answer.  Reference code
-    is the ``cs_conv`` package but the allowed helpers ``check``, ``gradcheck``
-    and ``viz``, and the libraries that would convolve for the student
-    (``library_dirs``; their compiled functions are seen by their module name).
-    The course kernel's compiled functions, which a profile hook does not see,
-    are wrapped at start-up instead.  Best effort like everything in the
-    worker: a student who removes the hook is noticed (``hook_removed``) only
-    if the hook is still gone when the function returns.
+    reference), or a checker the student calls for the answer.  What counts
+    comes from the course policy (``autograder.policy``, sent with the job):
+    the ``cs_conv`` package but its ``allowed`` modules, and the ``libraries``
+    that would convolve for the student (their compiled functions are seen by
+    their module name).  The course kernel's compiled functions, which a
+    profile hook does not see, are wrapped at start-up instead.  Best effort
+    like everything in the worker: a student who removes the hook is noticed
+    (``hook_removed``) only if the hook is still gone when the function returns.
     """
 
-    ALLOWED = ("check", "gradcheck.py", "viz")
     # shape arithmetic and validation the allowed helpers use too
     SHARED = ("geometry.py", "_validate.py")
 
-    def __init__(self, package_dir, libraries=()):
+    def __init__(self, package_dir, allowed=(), libraries=()):
         self.root = os.path.join(package_dir, "")
-        self.allowed = tuple(os.path.join(package_dir, a) for a in self.ALLOWED)
+        self.allowed = tuple(module_paths(allowed))
         self.shared = tuple(os.path.join(package_dir, a) for a in self.SHARED)
-        self.libraries = tuple(os.path.join(d, "") for d in libraries)
+        self.library_names = tuple(libraries)
+        self.libraries = tuple(module_paths(libraries))
         self.calls = set()
         self.hook_removed = False
         self._depth = 0
@@ -247,7 +246,7 @@ class ReferenceWatch:
             module = getattr(arg, "__module__", None)
             if (
                 isinstance(module, str)
-                and module.startswith(LIBRARIES)
+                and module.startswith(self.library_names)
                 and not self._reference(frame.f_code.co_filename)
             ):
                 self.calls.add(f"{module}.{getattr(arg, '__qualname__', '?')}")
@@ -401,7 +400,12 @@ def main(job_dir):
     if check is not None:
         import cs_conv
 
-        watch = ReferenceWatch(os.path.dirname(os.path.abspath(cs_conv.__file__)), library_dirs())
+        forbidden, allowed = job["policy"]["forbidden"], job["policy"]["allowed"]
+        watch = ReferenceWatch(
+            os.path.dirname(os.path.abspath(cs_conv.__file__)),
+            allowed=allowed,
+            libraries=[m for m in forbidden if m.split(".")[0] != "cs_conv"],
+        )
         with contextlib.suppress(ImportError):
             import cs_conv._im2col_cy as kernel
 

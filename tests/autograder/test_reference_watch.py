@@ -19,7 +19,8 @@ import pytest
 
 import cs_conv
 import cs_conv.check
-from autograder.worker import ReferenceWatch, library_dirs
+from autograder.policy import ALLOWED, FORBIDDEN
+from autograder.worker import ReferenceWatch
 
 PACKAGE = str(Path(cs_conv.__file__).resolve().parent)
 
@@ -27,7 +28,8 @@ PACKAGE = str(Path(cs_conv.__file__).resolve().parent)
 @pytest.fixture
 def watch():
     saved = sys.getprofile()
-    w = ReferenceWatch(PACKAGE, library_dirs())
+    libraries = [m for m in FORBIDDEN if not m.startswith("cs_conv")]
+    w = ReferenceWatch(PACKAGE, allowed=ALLOWED, libraries=libraries)
     yield w
     assert sys.getprofile() is saved  # the hook never outlives a watched call
 
