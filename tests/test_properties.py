@@ -168,7 +168,10 @@ def test_pad_input_any_input(x, pad):
         ph, pw = (pad, pad) if isinstance(pad, int) else pad
         assert out.shape == (*x.shape[:2], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw)
         np.testing.assert_array_equal(out[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]], x)
-        assert out.sum(dtype=np.float64) == pytest.approx(x.sum(dtype=np.float64), nan_ok=True)
+        # everything outside the copy of x is zero (inf - inf in a sum would be NaN)
+        border = out.copy()
+        border[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]] = 0
+        assert not border.any()
 
 
 @given(
