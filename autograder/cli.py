@@ -1,100 +1,105 @@
-"""The grading subcommands of ``cs-conv``: release, grade, feedback, report, demo.
+"""The grading subcommands of ``cs-conv``: release, grade, feedback, report, gradebook, demo.
 
-``cs_conv.cli`` calls :func:`register` with its subparsers.
+``cs-conv`` (:mod:`cs_conv.cli`) finds :func:`register` through the
+``cs_conv.commands`` entry point.  The options of ``grade`` and ``demo`` are
+derived from :mod:`autograder.settings`, where each is declared once with its
+help and default.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-__all__ = ["DEMO_LIMITS", "register"]
+from .settings import DEMO_LIMITS, GradeOptions, Limits, default_text
+
+__all__ = ["register", "sample_class_dir"]
 
 
-def _limits(args):
-    from .sandbox import Limits
-
-    base = Limits()
-    return Limits(
-        cell_timeout=args.cell_timeout or base.cell_timeout,
-        test_timeout=args.timeout or base.test_timeout,
-        total_timeout=args.total_timeout or base.total_timeout,
-        memory=int((args.memory_gb or base.memory / 1024**3) * 1024**3),
-    )
+def _help(f, default) -> str:
+    shown = default_text(f, default)
+    text = f.metadata.get("help", "")
+    return f"{text} (default {shown})" if shown and not isinstance(default, bool) else text
 
 
-def _grade_args(p, default_out):
+def _add_settings(p, cls, defaults) -> None:
+    """One option per setting of ``cls`` that declares a flag."""
+    for f in dataclasses.fields(cls):
+        flag = f.metadata.get("flag")
+        if not flag:
+            continue
+        default = getattr(defaults, f.name)
+        if f.type == "bool":
+            p.add_argument(flag, dest=f.name, action="store_true", help=_help(f, default))
+            continue
+        kind = {"float": float, "int": float if f.metadata.get("scale", 1) != 1 else int}.get(
+            f.type.split(" |")[0], str
+        )
+        choices = ("auto", "bwrap", "plain") if f.name == "sandbox" else None
+        metavar = flag.lstrip("-").upper().replace("-", "_")
+        p.add_argument(
+            flag,
+            dest=f.name,
+            type=kind,
+            default=None,
+            choices=choices,
+            metavar=None if choices else metavar,
+            help=_help(f, default),
+        )
+
+
+def _limits(args, base: Limits) -> Limits:
+    changes = {}
+    for f in dataclasses.fields(Limits):
+        value = getattr(args, f.name, None)
+        if f.metadata.get("flag") and value is not None:
+            changes[f.name] = type(getattr(base, f.name))(value * f.metadata.get("scale", 1))
+    return dataclasses.replace(base, **changes)
+
+
+def _options(args, limits: Limits) -> GradeOptions:
+    changes = {"limits": limits}
+    for f in dataclasses.fields(GradeOptions):
+        if f.metadata.get("flag") and getattr(args, f.name, None) is not None:
+            changes[f.name] = getattr(args, f.name)
+    return GradeOptions().but(**changes)
+
+
+def _grade_args(p, default_out: str, limits: Limits) -> None:
     p.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
-    p.add_argument("--source", default=None, help="source notebooks (default ./notebooks)")
-    p.add_argument("--assignment", default="cs_conv", help="assignment name (default cs_conv)")
-    p.add_argument("--workers", type=int, default=None, help="parallel workers (default: cores)")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="grade on Dask: a scheduler address (tcp://host:8786), a scheduler file, or "
-        "local:N for a LocalCluster of N worker processes (docs/cluster.md)",
-    )
-    p.add_argument("--timeout", type=float, default=None, help="seconds per test (default 30)")
-    p.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default 30)")
-    p.add_argument(
-        "--total-timeout", type=float, default=None, help="seconds per notebook (default 300)"
-    )
-    p.add_argument("--memory-gb", type=float, default=None, help="address space (default 2)")
-    p.add_argument("--force", action="store_true", help="regrade what is already graded")
-    p.add_argument(
-        "--sandbox", choices=("auto", "bwrap", "plain"), default="auto", help="default auto"
-    )
-    p.add_argument(
-        "--run-all-cells",
-        action="store_true",
-        help="also run instructor cells nothing graded depends on (figures, benchmarks, "
-        "visible checks), as nbgrader does",
-    )
+    _add_settings(p, GradeOptions, GradeOptions())
+    _add_settings(p, Limits, limits)
 
 
 def cmd_release(args):
+    from .course import default_source_dir
     from .release import release
 
-    written = release(args.source or _source(), args.out)
+    written = release(args.source or default_source_dir(), args.out)
     print(f"released {len(written)} notebook(s) to {args.out}")
     return 0
 
 
-def _source():
-    from .pipeline import default_source_dir
+def _run_grade(args, submissions, limits: Limits):
+    from .executors.dask_cluster import ClusterError, open_executor
 
-    return default_source_dir()
-
-
-def _run_grade(args, submissions, limits):
-    from .dask_executor import ClusterError, open_executor
-
+    options = _options(args, limits)
     try:
-        with open_executor(args.scheduler) as executor:
-            return _grade(args, submissions, limits, executor)
+        with open_executor(options.scheduler) as executor:
+            return _grade(args, submissions, options, executor)
     except ClusterError as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)
         return 1
 
 
-def _grade(args, submissions, limits, executor):
+def _grade(args, submissions, options: GradeOptions, executor):
+    from .output.store import StoreLocked
     from .pipeline import grade, summary_line
-    from .store import StoreLocked
 
     try:
-        run = grade(
-            submissions,
-            args.out,
-            source_dir=args.source,
-            assignment=args.assignment,
-            workers=args.workers,
-            executor=executor,
-            limits=limits,
-            force=args.force,
-            sandbox=args.sandbox,
-            run_all_cells=args.run_all_cells,
-        )
+        run = grade(submissions, args.out, options, executor=executor)
     except StoreLocked as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)
         return 2
@@ -106,7 +111,7 @@ def _grade(args, submissions, limits, executor):
 
 
 def _print_table(out):
-    from .store import GradeStore
+    from .output.store import GradeStore
 
     totals = {}
     for rec in GradeStore(out).records():
@@ -120,13 +125,14 @@ def _print_table(out):
 
 
 def cmd_grade(args):
-    return _run_grade(args, args.submissions, _limits(args))
+    return _run_grade(args, args.submissions, _limits(args, Limits()))
 
 
 def _rebuild(args):
-    from .pipeline import GradeRun, finish, load_course
-    from .sandbox import Limits, detect_kind
-    from .store import GradeStore
+    from .course import load_course
+    from .output.store import GradeStore
+    from .pipeline import GradeRun, finish
+    from .sandbox.launch import detect_kind
 
     course = load_course(args.source, args.assignment)
     store = GradeStore(args.out)
@@ -147,8 +153,8 @@ def cmd_report(args):
 
 
 def cmd_gradebook(args):
-    from .pipeline import load_course
-    from .store import GradeStore, export_gradebook
+    from .course import load_course
+    from .output.store import GradeStore, export_gradebook
 
     course = load_course(args.source, args.assignment)
     db = export_gradebook(
@@ -160,23 +166,24 @@ def cmd_gradebook(args):
     return 0
 
 
-# generous but bounded (a %%cython cell compiles in ~10 s on 2 busy cores);
-# the adversarial students of the sample class fail fast
-DEMO_LIMITS = dict(cell_timeout=40.0, test_timeout=20.0, total_timeout=180.0)
-
-
 def sample_class_dir() -> Path:
+    """The bundled sample class: ``submitted/<student>/cs_conv/*.ipynb``."""
     return Path(__file__).resolve().parent / "sample_class" / "submitted"
 
 
 def cmd_demo(args):
-    from .sandbox import Limits
-
     print(f"grading the bundled sample class ({sample_class_dir()}) into {args.out}")
-    return _run_grade(args, sample_class_dir(), Limits(**DEMO_LIMITS))
+    return _run_grade(args, sample_class_dir(), _limits(args, DEMO_LIMITS))
+
+
+def _course_args(p, out_help: str) -> None:
+    p.add_argument("--out", default="grades", help=out_help)
+    p.add_argument("--source", default=None, help="source notebooks (default ./notebooks)")
+    p.add_argument("--assignment", default="cs_conv")
 
 
 def register(subparsers) -> None:
+    """Add the grading subcommands to ``cs-conv``'s subparsers."""
     p = subparsers.add_parser("release", help="write the student versions of the notebooks")
     p.add_argument("--out", default="release", help="output folder (default release/)")
     p.add_argument("--source", default=None, help="source notebooks (default ./notebooks)")
@@ -189,7 +196,7 @@ def register(subparsers) -> None:
         "(or the course folder holding submitted/), or a folder of <student>.ipynb files.",
     )
     p.add_argument("submissions", help="submitted/ folder or a folder of <student>.ipynb")
-    _grade_args(p, "grades")
+    _grade_args(p, "grades", Limits())
     p.set_defaults(func=cmd_grade)
 
     for name, func, what in (
@@ -197,24 +204,20 @@ def register(subparsers) -> None:
         ("report", cmd_report, "class report HTML"),
     ):
         p = subparsers.add_parser(name, help=f"(re)write the {what} from the grades in --out")
-        p.add_argument("--out", default="grades", help="the grade folder (default grades/)")
-        p.add_argument("--source", default=None)
-        p.add_argument("--assignment", default="cs_conv")
+        _course_args(p, "the grade folder (default grades/)")
         p.set_defaults(func=func)
 
     p = subparsers.add_parser(
         "gradebook", help="export the grades in --out to an nbgrader gradebook (SQLite)"
     )
-    p.add_argument("--out", default="grades", help="the grade folder (default grades/)")
+    _course_args(p, "the grade folder (default grades/)")
     p.add_argument("--db", default=None, help="gradebook file (default OUT/gradebook.db)")
-    p.add_argument("--source", default=None)
-    p.add_argument("--assignment", default="cs_conv")
     p.set_defaults(func=cmd_gradebook)
 
     p = subparsers.add_parser(
         "demo", help="grade the bundled sample class: grades, feedback and a report"
     )
-    _grade_args(p, "demo-grades")
+    _grade_args(p, "demo-grades", DEMO_LIMITS)
     p.set_defaults(func=cmd_demo)
 
 

@@ -1,6 +1,6 @@
-"""Step: decide every test's status and points, on the trusted side.
+"""Decide every test's status and points, on the trusted side.
 
-Inputs: the raw result of one notebook (:class:`autograder.supervise.RawResult`,
+Inputs: the raw result of one notebook (:class:`autograder.sandbox.supervise.RawResult`,
 untrusted data), the source notebook's tests, the student's cells and what
 happened to the graded test cells.  Only the returned arrays count: they go
 through :meth:`Outcome.from_payload` and the checker's ``evaluate`` against the
@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from . import policy
+from .installation import cs_conv_dir
 from .notebook import defined_functions, reached_statements
 
 __all__ = ["STATUSES", "TestResult", "evaluate_notebook"]
@@ -153,9 +153,7 @@ def _outermost(modules) -> list[str]:
 
 def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, list]:
     """``(test results, notebook integrity flags)`` for one student notebook."""
-    import cs_conv
-
-    package_dir = str(Path(cs_conv.__file__).resolve().parent)
+    package_dir = str(cs_conv_dir())
     flags = []
     needed = {name for spec in tests for name in spec.functions.values()}
     refs, aside = set(), set()

@@ -1,86 +1,50 @@
-"""The grading pipeline: an ordered list of small steps, each in its own module.
+"""The grading pipeline: plan, run, record.
 
-1. :mod:`~autograder.notebook`  read the source notebooks and their graded tests
-2. :mod:`~autograder.release`   their student versions (to tell instructor cells
-                                from the student's own)
-3. :mod:`~autograder.discover`  find the submissions
-4. jobs (here)                  the cells to run, the tests with their cases,
-                                a hash of everything that decides the grade
-5. :mod:`~autograder.executor`  run every job on the pool ...
-6. :mod:`~autograder.supervise` ... each in a sandboxed worker
-                                (:mod:`~autograder.sandbox`, :mod:`~autograder.worker`)
-7. :mod:`~autograder.evaluate`  decide statuses and points from the arrays, in this process
-8. :mod:`~autograder.store`     write each notebook's grades at once (single writer)
-9. exports, :mod:`~autograder.feedback`, :mod:`~autograder.report`
+:func:`grade` is three steps, each a function of its own:
+
+1. :func:`plan`: read the course (:mod:`~autograder.course`), find the
+   submissions (:mod:`~autograder.discover`), and make one complete job per
+   submission not graded yet (:mod:`~autograder.jobs`), plus the compile jobs
+   that build every ``%%cython`` cell once;
+2. :func:`run`: run the jobs on an executor (:mod:`autograder.executors`),
+   each in a sandboxed worker (:mod:`autograder.sandbox`): first the compile
+   jobs with the notebooks that need none of their builds, then the notebooks
+   that do;
+3. :func:`record`: decide statuses and points from the arrays, in this process
+   (:mod:`~autograder.evaluate`), and store each notebook's grades at once
+   (:mod:`autograder.output.store`, a single writer); at the end
+   :func:`finish` writes the exports, the feedback and the class report.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebook as nbmod
-from .discover import find_submissions
+from .course import Course, load_course
+from .discover import Submission, find_submissions
 from .evaluate import evaluate_notebook
-from .executor import LocalPoolExecutor, SerialExecutor
-from .progress import Progress
-from .release import source_notebooks, student_version
-from .sandbox import Limits, detect_kind
-from .store import GradeStore
-from .supervise import Job, RawResult, run_job
+from .executors.local import LocalPoolExecutor, SerialExecutor
+from .jobs import cython_build_jobs, make_job
+from .output.progress import Progress
+from .output.store import GradeStore
+from .sandbox.launch import detect_kind
+from .sandbox.protocol import Job
+from .sandbox.supervise import RawResult, run_job
+from .settings import GRADER_VERSION, SANDBOX_NOTES, GradeOptions, Limits
 
-__all__ = ["GRADER_VERSION", "Course", "GradeRun", "grade", "load_course"]
-
-GRADER_VERSION = "2"
-
-
-@dataclass
-class Course:
-    source_dir: Path
-    assignment: str
-    tests: dict  # notebook stem -> [TestSpec]
-    release_sources: dict  # notebook stem -> set of instructor code cell sources
-    source_hash: dict  # notebook stem -> hash of its graded tests
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.points for ts in self.tests.values() for t in ts)
-
-    def test_order(self) -> dict:
-        return {nb: {t.grade_id: i for i, t in enumerate(ts)} for nb, ts in self.tests.items()}
-
-
-def default_source_dir() -> Path:
-    here = Path.cwd() / "notebooks"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
-    source_dir = Path(source_dir or default_source_dir())
-    paths = source_notebooks(source_dir)
-    if not paths:
-        raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
-    tests, release_sources, hashes = {}, {}, {}
-    for p in paths:
-        nb = nbmod.read(p)
-        tests[p.stem] = nbmod.graded_tests(nb)
-        release_sources[p.stem] = nbmod.cell_sources(nb) | nbmod.cell_sources(student_version(nb))
-        blob = json.dumps([t.to_dict() for t in tests[p.stem]], sort_keys=True)
-        hashes[p.stem] = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    return Course(source_dir, assignment, tests, release_sources, hashes)
+__all__ = ["GradeRun", "Plan", "finish", "grade", "plan", "record", "run", "summary_line"]
 
 
 @dataclass
 class GradeRun:
+    """What one run did (``results.json`` and the summary line)."""
+
     out: Path
     sandbox: str
     limits: Limits
@@ -90,221 +54,113 @@ class GradeRun:
     errors: list = field(default_factory=list)
 
 
-def _cases(spec):
-    from cs_conv.check import CHECKERS
+@dataclass(frozen=True)
+class Entry:
+    """One submission to grade: its job (None when the notebook could not be read),
+    the student's cells and what happened to the graded test cells."""
 
-    checker = CHECKERS[spec.checker]
-    return [c.to_dict() for c in checker.make_cases(spec.key, stage=spec.stage)]
+    sub: Submission
+    job: Job | None
+    cells: list
+    found: dict
 
 
-def make_job(sub, course: Course, limits: Limits, sandbox: str, run_all_cells: bool = False):
-    """``(job, cells, found)`` for one submission; ``job`` is plain data.
+@dataclass
+class Plan:
+    course: Course
+    options: GradeOptions
+    store: GradeStore
+    run: GradeRun
+    entries: dict  # (student, assignment, notebook) -> Entry
+    builds: list  # compile-only jobs
+    cache_dir: Path  # where the builds go (removed after the run)
 
-    ``cells`` are all the student's code cells but the graded tests; the job
-    runs only those whose results can matter (see
-    :func:`autograder.notebook.prune_instructor_cells`) unless ``run_all_cells``.
-    """
-    tests = course.tests[sub.notebook]
-    nb = nbmod.read(sub.path)
-    cells, found = nbmod.student_cells(nb, tests)
-    to_run = cells
-    if not run_all_cells:
-        needed = {f for t in tests for f in t.functions.values()}
-        to_run, _ = nbmod.prune_instructor_cells(
-            cells, course.release_sources[sub.notebook], needed
-        )
-    job_tests = []
-    for t in tests:
-        d = t.to_dict()
-        try:
-            d["cases"] = _cases(t)
-        except KeyError:  # no such checker: the worker reports it, the other tests run
-            d["cases"] = None
-        job_tests.append(d)
-    h = hashlib.sha256()
-    h.update(Path(sub.path).read_bytes())
-    h.update(course.source_hash[sub.notebook].encode())
-    h.update(json.dumps(limits.to_dict(), sort_keys=True).encode())
-    h.update(GRADER_VERSION.encode() + (b"all" if run_all_cells else b""))
-    job = Job(
-        student=sub.student,
-        assignment=sub.assignment,
-        notebook=sub.notebook,
-        sub_dir=sub.folder,
-        cells=to_run,
-        tests=job_tests,
-        limits=limits.to_dict(),
-        sandbox=sandbox,
-        submission_hash=h.hexdigest(),
+
+def _entry(sub, course, options, kind, cython_cache, run: GradeRun) -> Entry:
+    try:
+        job, cells, found = make_job(sub, course, options, kind, cython_cache)
+    except Exception as exc:  # an unreadable notebook: every test errors
+        run.errors.append(f"{sub.student}/{sub.notebook}: {type(exc).__name__}: {exc}")
+        return Entry(sub, None, [], {})
+    return Entry(sub, job, cells, found)
+
+
+def plan(submissions, store: GradeStore, options: GradeOptions, workers: int = 1) -> Plan:
+    """Everything to do: one entry per submission not graded yet in ``store``, and
+    the compile jobs, split over ``workers`` (the executor's)."""
+    course = load_course(options.source_dir, options.assignment)
+    kind = detect_kind(options.sandbox)
+    grade_run = GradeRun(store.out, kind, options.limits)
+    subs = find_submissions(
+        submissions, options.assignment, course.graded_notebooks(), skipped=grade_run.errors
     )
-    return job, cells, found
-
-
-def cython_build_jobs(course, jobs, limits, kind, folder: Path, n: int) -> list:
-    """Compile every distinct ``%%cython`` cell once, shared by all submissions.
-
-    The instructor's cells (from the released notebooks) and the students'
-    are built in sandboxed *compile-only* workers, which never import (run)
-    them: no student code runs there, and a module is looked up by the hash
-    of its exact source, so a submission only ever loads the build of its own
-    code.  Students with the same kernel (or the instructor's demo cells) are
-    compiled once instead of once per submission.  Returns up to ``n`` compile
-    jobs that fill ``folder / "cython"``.
-    """
-    sources = []
-    for stem in sorted(course.tests):
-        nb = student_version(nbmod.read(course.source_dir / f"{stem}.ipynb"))
-        sources += [c.source for c in nb.cells if c.cell_type == "code"]
-    for job in jobs:
-        sources += [c["source"] for c in job.cells]
-    unique = sorted(
-        {
-            s
-            for s in sources
-            if s.lstrip().startswith("%%cython") and "--pgo" not in s.split("\n", 1)[0]
-        }
-    )
-    if not unique:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    empty = folder / "empty"
-    empty.mkdir(exist_ok=True)
-    n = max(1, min(len(unique), n))
-    compile_jobs = []
-    for k in range(n):
-        cells = [{"index": i, "source": s} for i, s in enumerate(unique[k::n])]
-        job = Job("cython-build", course.assignment, f"cython-{k}", str(empty), cells, [])
-        job.limits, job.sandbox = limits.to_dict(), kind
-        job.compile_only, job.export_cache = True, str(folder / "cython")
-        compile_jobs.append(job)
-    return compile_jobs
-
-
-def _uses_cython(job) -> bool:
-    return any(c["source"].lstrip().startswith("%%cython") for c in job.cells)
-
-
-def grade(
-    submissions,
-    out,
-    *,
-    source_dir=None,
-    assignment: str = "cs_conv",
-    workers: int | None = None,
-    limits: Limits | None = None,
-    force: bool = False,
-    sandbox: str = "auto",
-    executor=None,
-    progress: bool | None = None,
-    write_reports: bool = True,
-    run_all_cells: bool = False,
-) -> GradeRun:
-    """Grade every submission into ``out``; return what was done."""
-    t0 = time.monotonic()
-    limits = limits or Limits()
-    course = load_course(source_dir, assignment)
-    kind = detect_kind(sandbox)
-    store = GradeStore(out)
-    run = GradeRun(Path(out), kind, limits)
-    # notebooks without graded tests (e.g. a benchmark notebook) are not run at all
-    source_ids = {name: [t.grade_id for t in ts] for name, ts in course.tests.items() if ts}
-    subs = find_submissions(submissions, assignment, source_ids, skipped=run.errors)
-    with store:
-        todo = {}
+    cache_dir = Path(tempfile.mkdtemp(prefix="cs-conv-cython-"))
+    try:
+        entries = {}
         for sub in subs:
-            try:
-                job, cells, found = make_job(sub, course, limits, kind, run_all_cells)
-            except Exception as exc:  # an unreadable notebook: every test errors
-                run.errors.append(f"{sub.student}/{sub.notebook}: {type(exc).__name__}: {exc}")
-                job, cells, found = None, [], {}
-            if (
-                job is not None
-                and not force
-                and store.done(sub.student, sub.assignment, sub.notebook, job.submission_hash)
-            ):
-                run.skipped += 1
+            e = _entry(sub, course, options, kind, str(cache_dir / "cython"), grade_run)
+            key = (sub.student, sub.assignment, sub.notebook)
+            done = e.job is not None and store.done(*key, e.job.submission_hash)
+            if done and not options.force:
+                grade_run.skipped += 1
                 continue
-            todo[(sub.student, sub.assignment, sub.notebook)] = (sub, job, cells, found)
-        if executor is None:
-            executor = SerialExecutor() if workers == 1 else LocalPoolExecutor(workers)
-        cache_dir = Path(tempfile.mkdtemp(prefix="cs-conv-cython-"))
-        jobs = [v[1] for v in todo.values() if v[1] is not None]
-        n_slots = getattr(executor, "workers", 1)
-        builds = cython_build_jobs(course, jobs, limits, kind, cache_dir, n_slots)
-        for job in jobs:
-            if _uses_cython(job):
-                job.cython_cache = str(cache_dir / "cython")
-        # the shared builds first, notebooks without Cython meanwhile, then the rest
-        jobs = (
-            builds + [j for j in jobs if not _uses_cython(j)] + [j for j in jobs if _uses_cython(j)]
-        )
-        pending = {"builds": len(builds)}
-        built = threading.Event()
-        if not builds:
-            built.set()
-        lock = threading.Lock()
-
-        def task(job, slot):
-            if job.compile_only:
-                try:
-                    return run_job(job, slot)
-                finally:
-                    with lock:
-                        pending["builds"] -= 1
-                        if pending["builds"] == 0:
-                            built.set()
-            if job.cython_cache:
-                built.wait()
-            return run_job(job, slot)
-
-        bar = Progress(len(todo), "grading", enabled=progress)
-        for sub, job, _, _ in todo.values():
-            if job is None:
-                raw = RawResult(sub.student, sub.assignment, sub.notebook, kind)
-                raw.fatal = "the notebook could not be read"
-                _store_one(store, course, sub, raw, [], {}, "", run)
-                bar.update(f"{sub.student} (unreadable)")
-        try:
-            # an executor that holds cython jobs until the builds are done (Dask) gets the
-            # picklable run_job: its tasks run in other processes, the closure's event cannot
-            fn = run_job if getattr(executor, "builds_first", False) else task
-            for job, raw in executor.map_unordered(fn, jobs):
-                if job.compile_only:
-                    continue
-                sub, _, cells, found = todo[(job.student, job.assignment, job.notebook)]
-                if isinstance(raw, BaseException):
-                    exc = raw
-                    run.errors.append(f"{job.student}/{job.notebook}: {exc!r}")
-                    raw = RawResult(job.student, job.assignment, job.notebook, kind)
-                    raw.fatal = f"grader error: {type(exc).__name__}: {exc}"
-                _store_one(store, course, sub, raw, cells, found, job.submission_hash, run)
-                bar.update(f"{job.student}/{job.notebook}")
-        finally:
-            bar.close()
-            shutil.rmtree(cache_dir, ignore_errors=True)
-            run.seconds = round(time.monotonic() - t0, 3)
-        if write_reports:
-            finish(store, course, run)
-    return run
+            entries[key] = e
+        jobs = [e.job for e in entries.values() if e.job is not None]
+        builds = cython_build_jobs(course, jobs, options, kind, cache_dir, workers)
+    except BaseException:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        raise
+    return Plan(course, options, store, grade_run, entries, builds, cache_dir)
 
 
-def _store_one(store, course, sub, raw, cells, found, submission_hash, run):
-    tests = course.tests[sub.notebook]
-    results, flags = evaluate_notebook(
-        raw, tests, cells, found, course.release_sources[sub.notebook]
+def run(p: Plan, executor) -> Iterator[tuple[Entry, RawResult]]:
+    """Every entry with its raw result, as they finish.
+
+    Two rounds on the executor: the compile jobs with the notebooks that start
+    from none of their builds, then the notebooks that do.  An executor error
+    for one job becomes that notebook's ``fatal`` result, never the run's.
+    """
+    by_job = {(e.job.student, e.job.assignment, e.job.notebook): e for e in p.entries.values()
+              if e.job is not None}  # fmt: skip
+    for e in p.entries.values():
+        if e.job is None:
+            raw = RawResult(e.sub.student, e.sub.assignment, e.sub.notebook, p.run.sandbox)
+            raw.fatal = "the notebook could not be read"
+            yield e, raw
+    jobs = [e.job for e in by_job.values()]
+    rounds = (
+        p.builds + [j for j in jobs if not j.cython_cache],
+        [j for j in jobs if j.cython_cache],
     )
-    store.write(
+    for jobs_of_round in rounds:
+        for job, raw in executor.map_unordered(run_job, jobs_of_round):
+            if job.compile_only:
+                continue
+            if isinstance(raw, BaseException):
+                p.run.errors.append(f"{job.label}: {raw!r}")
+                exc, raw = raw, RawResult(job.student, job.assignment, job.notebook, p.run.sandbox)
+                raw.fatal = f"grader error: {type(exc).__name__}: {exc}"
+            yield by_job[(job.student, job.assignment, job.notebook)], raw
+
+
+def record(p: Plan, e: Entry, raw: RawResult) -> None:
+    """Decide one notebook's grades from its raw result and store them."""
+    sub, tests = e.sub, p.course.tests[e.sub.notebook]
+    results, flags = evaluate_notebook(
+        raw, tests, e.cells, e.found, p.course.release_sources[sub.notebook]
+    )
+    p.store.write(
         {
             "student": sub.student,
             "assignment": sub.assignment,
             "notebook": sub.notebook,
-            "submission_hash": submission_hash,
+            "submission_hash": e.job.submission_hash if e.job is not None else "",
             "timestamp": sub.timestamp,
             "sandbox": raw.sandbox,
             "wall_seconds": raw.wall_seconds,
             "restarts": raw.restarts,
             "cells_run": len(raw.cells),
-            "cells_total": len(cells),
+            "cells_total": len(e.cells),
             "flags": flags,
             "cells": {str(k): _cell_summary(v) for k, v in sorted(raw.cells.items())},
             "tests": [r.to_dict() for r in results],
@@ -312,31 +168,62 @@ def _store_one(store, course, sub, raw, cells, found, submission_hash, run):
             "max_score": sum(t.points for t in tests),
         }
     )
-    run.graded += 1
+    p.run.graded += 1
 
 
 def _cell_summary(c):
     return {k: c.get(k) for k in ("status", "error", "seconds") if k in c}
 
 
-def finish(store: GradeStore, course: Course, run: GradeRun) -> dict:
+def _executor(options: GradeOptions):
+    return SerialExecutor() if options.workers == 1 else LocalPoolExecutor(options.workers)
+
+
+def grade(submissions, out, options: GradeOptions | None = None, *, executor=None, **changes):
+    """Grade every submission into ``out``; return the :class:`GradeRun`.
+
+    ``options`` (default :class:`~autograder.settings.GradeOptions`) may be
+    changed by keyword, e.g. ``grade(subs, out, workers=2, limits=Limits(...))``;
+    ``executor`` (default: a local pool of ``options.workers``) runs the jobs.
+    """
+    options = (options or GradeOptions()).but(**changes)
+    t0 = time.monotonic()
+    executor = executor or _executor(options)
+    store = GradeStore(out)
+    with store:  # a second grader on the same folder stops here
+        p = plan(submissions, store, options, getattr(executor, "workers", 1))
+        bar = Progress(len(p.entries), "grading", enabled=options.progress)
+        try:
+            for e, raw in run(p, executor):
+                record(p, e, raw)
+                bar.update(e.sub.student + "/" + e.sub.notebook)
+        finally:
+            bar.close()
+            shutil.rmtree(p.cache_dir, ignore_errors=True)
+            p.run.seconds = round(time.monotonic() - t0, 3)
+        if options.write_reports:
+            finish(p.store, p.course, p.run)
+    return p.run
+
+
+def finish(store: GradeStore, course: Course, grade_run: GradeRun) -> dict:
     """Exports, results.json, feedback and the class report from the store."""
-    from .feedback import write_feedback
-    from .report import write_report
+    from .output.feedback import write_feedback
+    from .output.report import write_report
 
     paths = store.export(course.test_order(), {course.assignment: course.max_score})
     records = store.records()
     summary = {
         "grader_version": GRADER_VERSION,
-        "sandbox": run.sandbox,
-        "sandbox_note": SANDBOX_NOTES.get(run.sandbox, ""),
-        "limits": run.limits.to_dict(),
+        "sandbox": grade_run.sandbox,
+        "sandbox_note": SANDBOX_NOTES.get(grade_run.sandbox, ""),
+        "limits": grade_run.limits.to_dict(),
         "assignment": course.assignment,
         "max_score": course.max_score,
-        "graded_this_run": run.graded,
-        "skipped_this_run": run.skipped,
-        "seconds_this_run": run.seconds,
-        "errors": run.errors,
+        "graded_this_run": grade_run.graded,
+        "skipped_this_run": grade_run.skipped,
+        "seconds_this_run": grade_run.seconds,
+        "errors": grade_run.errors,
         "notebooks": records,
     }
     results = store.out / "results.json"
@@ -349,20 +236,8 @@ def finish(store: GradeStore, course: Course, run: GradeRun) -> dict:
     return paths
 
 
-SANDBOX_NOTES = {
-    "bwrap": "bubblewrap: private mount, PID, network, IPC namespaces; only the submission, "
-    "the Python install and cs_conv visible; rlimits; unprivileged uid per slot",
-    "plain": "plain processes (bubblewrap unavailable): rlimits and process groups; "
-    "no filesystem isolation; no network only when the grader runs as root",
-}
-
-
-def summary_line(run: GradeRun, store_out) -> str:
+def summary_line(grade_run: GradeRun, store_out) -> str:
     return (
-        f"graded {run.graded} notebook(s), skipped {run.skipped} already graded, "
-        f"in {run.seconds:.1f} s ({run.sandbox} sandbox) -> {store_out}"
+        f"graded {grade_run.graded} notebook(s), skipped {grade_run.skipped} already graded, "
+        f"in {grade_run.seconds:.1f} s ({grade_run.sandbox} sandbox) -> {store_out}"
     )
-
-
-def eprint(*a):
-    print(*a, file=sys.stderr)

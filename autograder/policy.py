@@ -1,12 +1,13 @@
-"""Step: the course's integrity policy, checked on the trusted side.
+"""The course's integrity policy, checked on the trusted side.
 
-**Policy.** An answer may use numpy, the standard library and, for testing
-only, ``cs_conv.check``, ``cs_conv.gradcheck`` and ``cs_conv.viz``.  It must
-not call the course's reference implementations (the rest of ``cs_conv``:
-``naive``, ``im2col_loops``, ``im2col_fancy``, ``im2col_cython``, ``layers``,
+**Policy** (the lists are :data:`autograder.settings.POLICY`). An answer may
+use numpy, the standard library and, for testing only, ``cs_conv.check``,
+``cs_conv.gradcheck`` and ``cs_conv.viz``. It must not call the course's
+reference implementations (the rest of ``cs_conv``: ``naive``,
+``im2col_loops``, ``im2col_fancy``, ``im2col_cython``, ``layers``,
 ``pad_input``, ``conv_output_shape``...) nor a library that convolves for it
 (``scipy.signal``, ``scipy.ndimage``, ``torch``, ``tensorflow``, ``jax``,
-``skimage``).  Instructor cells (a code cell identical to one of the released
+``skimage``). Instructor cells (a code cell identical to one of the released
 notebook) are exempt: they use the references on purpose, e.g. in the
 "pitfall" demonstrations.
 
@@ -34,13 +35,11 @@ import ast
 import re
 
 from .notebook import to_python
+from .settings import POLICY
 
-__all__ = ["ALLOWED", "FORBIDDEN", "forbidden_references", "origin_is_reference"]
+__all__ = ["forbidden_references", "origin_is_reference"]
 
-FORBIDDEN = ("cs_conv", "scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "skimage")
-ALLOWED = ("cs_conv.check", "cs_conv.gradcheck", "cs_conv.viz")
-# attributes of the cs_conv package an answer may touch
-ALLOWED_ATTRS = ("check", "gradcheck", "viz", "__version__")
+FORBIDDEN, ALLOWED, ALLOWED_ATTRS = POLICY.forbidden, POLICY.allowed, POLICY.allowed_attrs
 
 
 def _forbidden(module: str) -> bool:

@@ -1,13 +1,13 @@
-"""Step: the student versions of the source notebooks (nbgrader's generate step).
+"""The release: the student versions of the source notebooks (nbgrader's generate step).
 
 nbgrader's own preprocessors on each notebook, without a course directory or
 database: ``ClearSolutions`` (``### BEGIN SOLUTION`` blocks become the stub),
 ``ClearHiddenTests``, ``ClearMarkScheme``, ``ClearOutput``, ``LockCells`` and
 ``ComputeChecksums`` (so that ``nbgrader autograde`` also accepts them), then
-:func:`cs_conv.course.hide_keys`: the ``cs_conv`` metadata keeps the checker,
-function names and stage, but not the hidden key that seeds the grader's cases.
-``cs_conv.course.release`` makes the same notebooks through nbgrader's
-``generate_assignment`` with a course directory; a test holds the two equal.
+:func:`hide_keys`: the ``cs_conv`` metadata keeps the checker, function names
+and stage, but not the hidden key that seeds the grader's cases.  This is the
+one release path (``cs-conv release``, the grader, the tests); a test holds it
+to nbgrader's own ``generate_assignment``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,31 @@ from pathlib import Path
 
 import nbformat
 
-from cs_conv.course import hide_keys
+__all__ = ["hide_keys", "release", "source_notebooks", "student_version"]
 
-__all__ = ["release", "student_version"]
+
+def hide_keys(nb):
+    """Drop the hidden ``key`` from every cell's ``cs_conv`` metadata, in place.
+
+    The key seeds the random cases of a graded cell's hidden test; a student
+    version must not carry it (the grader takes it from the source notebook).
+    The rest of the metadata (checker, function names, stage) stays: it tells
+    a student's notebook which of their functions each test checks.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("check_im2col(im2col).assert_ok()")
+    >>> cell.metadata["cs_conv"] = {"checker": "im2col", "key": "hidden-im2col"}
+    >>> nb = hide_keys(nbformat.v4.new_notebook(cells=[cell]))
+    >>> nb.cells[0].metadata["cs_conv"]
+    {'checker': 'im2col'}
+    """
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("cs_conv")
+        if isinstance(meta, dict):
+            meta.pop("key", None)
+    return nb
 
 
 def student_version(nb):

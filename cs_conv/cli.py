@@ -1,19 +1,22 @@
 """The ``cs-conv`` command: one entry point for the course's tools.
 
-Subcommands live next to what they drive; each module that offers some has a
-``register(subparsers)`` function that adds its parsers and sets ``func``.
+Subcommands live next to what they drive.  Each provider is an entry point of
+the group ``cs_conv.commands`` (declared in ``pyproject.toml``) naming a
+``register(subparsers)`` function that adds its parsers and sets ``func``;
+an installed distribution can add commands the same way, and this package
+names none of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+from importlib.metadata import entry_points
 
-__all__ = ["build_parser", "main"]
+__all__ = ["GROUP", "build_parser", "main"]
 
-# modules whose register() adds subcommands; optional ones may be absent
-_PROVIDERS = ("cs_conv.selfcheck", "cs_conv.bench.cli", "autograder.cli")
+#: the entry-point group of ``register(subparsers)`` functions
+GROUP = "cs_conv.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,14 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cs-conv", description="The cs_conv course: check, grade and benchmark."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in _PROVIDERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # that part of the project is not installed
-            raise
-        module.register(sub)
+    for ep in entry_points(group=GROUP):
+        ep.load()(sub)
     return parser
 
 

@@ -1,12 +1,4 @@
-"""Helpers for the course notebooks: the student release, and reuse of a student's functions.
-
-:func:`release` turns the nbgrader *source* notebooks (``notebooks/``) into the
-student versions with nbgrader's own ``generate_assignment`` step: solutions
-become ``raise NotImplementedError()`` stubs, hidden tests disappear, read-only
-cells get checksums.  :func:`hide_keys` then drops each graded cell's hidden
-``key`` (the seed of the grader's random cases; the grader reads it from the
-source notebooks only).  The tests execute both versions; ``cs-conv release``
-makes the same student versions in memory (``autograder.release``).
+"""Helpers for the course notebooks: reuse of a student's functions across notebooks.
 
 :func:`load_functions` lets the benchmark notebook time what a student wrote
 in the *other* notebooks: it runs only their answer cells (nbgrader
@@ -19,110 +11,9 @@ kernel compiled once in notebook 4 is not compiled again).
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
-__all__ = ["ASSIGNMENT", "hide_keys", "load_functions", "release"]
-
-#: nbgrader assignment name of the whole course (one folder, five notebooks).
-ASSIGNMENT = "cs_conv"
-
-
-def hide_keys(nb):
-    """Drop the hidden ``key`` from every cell's ``cs_conv`` metadata, in place.
-
-    The key seeds the random cases of a graded cell's hidden test; a student
-    version must not carry it (the grader takes it from the source notebook).
-    The rest of the metadata (checker, function names, stage) stays: it
-    tells a student's notebook which of their functions each test checks.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        A notebook; changed in place.
-
-    Returns
-    -------
-    nbformat.NotebookNode
-        ``nb``.
-
-    Examples
-    --------
-    >>> import nbformat
-    >>> cell = nbformat.v4.new_code_cell("check_im2col(im2col).assert_ok()")
-    >>> cell.metadata["cs_conv"] = {"checker": "im2col", "key": "hidden-im2col"}
-    >>> nb = hide_keys(nbformat.v4.new_notebook(cells=[cell]))
-    >>> nb.cells[0].metadata["cs_conv"]
-    {'checker': 'im2col'}
-    """
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("cs_conv")
-        if isinstance(meta, dict):
-            meta.pop("key", None)
-    return nb
-
-
-def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
-    """Generate the student versions of the notebooks of ``source_dir``.
-
-    Parameters
-    ----------
-    source_dir : path
-        Folder of nbgrader source notebooks (``*.ipynb``, solutions included).
-    course_dir : path
-        A scratch nbgrader course root; ``source/<assignment>/`` is (re)filled
-        from ``source_dir`` and ``release/<assignment>/`` is (re)generated.
-    assignment : str
-        nbgrader assignment name.
-
-    Returns
-    -------
-    Path
-        ``course_dir/release/<assignment>``, holding one student notebook per
-        source notebook, without hidden keys (:func:`hide_keys`).
-
-    Raises
-    ------
-    RuntimeError
-        nbgrader's generate step failed; the message carries its log.
-    """
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-
-    source_dir, course_dir = Path(source_dir), Path(course_dir).resolve()
-    dest = course_dir / "source" / assignment
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    for nb in sorted(source_dir.glob("*.ipynb")):
-        shutil.copy2(nb, dest / nb.name)
-    config = Config()
-    config.CourseDirectory.root = str(course_dir)
-    config.CourseDirectory.db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    # nbgrader's gradebook runs the `alembic` script: find it next to this Python even when
-    # the virtual environment is not activated
-    path = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
-    try:
-        result = api.generate_assignment(assignment, force=True, create=True)
-    finally:
-        os.environ["PATH"] = path
-    if not result.get("success"):
-        raise RuntimeError(
-            "nbgrader generate_assignment failed:\n"
-            + str(result.get("error", ""))
-            + str(result.get("log", ""))
-        )
-    import nbformat
-
-    released = course_dir / "release" / assignment
-    for path in sorted(released.glob("*.ipynb")):
-        nbformat.write(hide_keys(nbformat.read(path, as_version=4)), path)
-    return released
+__all__ = ["load_functions"]
 
 
 def _runs(cell) -> bool:

@@ -2,7 +2,7 @@
 
 import os
 
-from autograder.supervise import _copy_submission
+from autograder.sandbox.supervise import copy_submission
 
 
 def test_special_files_and_links_are_not_copied(tmp_path):
@@ -15,6 +15,6 @@ def test_special_files_and_links_are_not_copied(tmp_path):
     (src / ".ipynb_checkpoints").mkdir()
     (src / "deep").mkdir()
     (src / "deep" / "x.txt").write_text("x")
-    _copy_submission(str(src), tmp_path / "copy")
+    copy_submission(str(src), tmp_path / "copy")
     got = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*"))
     assert got == ["01_naive.ipynb", "data.bin", "deep", "deep/x.txt"]

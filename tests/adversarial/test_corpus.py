@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from autograder.evaluate import STATUSES
-from autograder.sandbox import Limits, detect_kind
+from autograder.sandbox.launch import detect_kind
+from autograder.settings import Limits
 
 from . import corpus
 
@@ -60,8 +61,8 @@ def _marker_processes() -> list[int]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    from autograder.output.store import GradeStore
     from autograder.pipeline import grade
-    from autograder.store import GradeStore
 
     kind = detect_kind("auto")
     root = tmp_path_factory.mktemp("adversarial")

@@ -1,6 +1,6 @@
 import pytest
 
-from autograder import sandbox
+from autograder.sandbox import launch as sandbox
 
 
 @pytest.fixture(params=["bwrap", "plain"])

@@ -3,9 +3,9 @@
 import nbformat
 import pytest
 
-from autograder.executor import SerialExecutor
+from autograder.executors.local import SerialExecutor
 from autograder.pipeline import grade
-from autograder.sandbox import Limits
+from autograder.settings import Limits
 
 SOLUTION = """def im2col(x, HH, WW, stride=1, pad=0):
     ### BEGIN SOLUTION

@@ -20,7 +20,7 @@ import pytest
 import cs_conv
 import cs_conv.check
 from autograder.policy import ALLOWED, FORBIDDEN
-from autograder.worker import ReferenceWatch
+from autograder.sandbox.worker.watch import ReferenceWatch
 
 PACKAGE = str(Path(cs_conv.__file__).resolve().parent)
 

@@ -1,6 +1,6 @@
 import signal
 
-from autograder import sandbox
+from autograder.sandbox import launch as sandbox
 
 
 def test_classify_exit_signals_and_codes():

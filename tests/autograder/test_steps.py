@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from autograder import notebook, policy
-from autograder.executor import LocalPoolExecutor, SerialExecutor
-from autograder.payload import load_payload
-from autograder.progress import Progress
-from autograder.store import GradeStore, StoreLocked
+from autograder.executors.local import LocalPoolExecutor, SerialExecutor
+from autograder.output.progress import Progress
+from autograder.output.store import GradeStore, StoreLocked
+from autograder.sandbox.payload import load_payload
 
 
 def test_defined_functions_python_and_cython():
@@ -199,7 +199,7 @@ def test_prune_keeps_what_the_graded_functions_can_reach():
 
 def test_export_to_an_nbgrader_gradebook(tmp_path):
     from autograder.notebook import TestSpec
-    from autograder.store import export_gradebook
+    from autograder.output.store import export_gradebook
 
     store = GradeStore(tmp_path)
     with store:

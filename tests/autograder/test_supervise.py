@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.supervise import Job, run_job
+from autograder.sandbox.protocol import CellTask, Job
+from autograder.sandbox.supervise import run_job
 
 LIMITS = {"cell_timeout": 2, "test_timeout": 2, "total_timeout": 60, "grace": 2}
 
@@ -18,8 +19,8 @@ def run(kind, tmp_path, cells, tests=()):
         "a",
         "nb",
         str(sub),
-        [{"index": i, "source": s} for i, s in enumerate(cells)],
-        list(tests),
+        tuple(CellTask(i, s) for i, s in enumerate(cells)),
+        tuple(tests),
         limits=LIMITS,
         sandbox=kind,
     )
@@ -64,7 +65,7 @@ def test_c_level_hang_is_killed(kind, tmp_path):
 
 
 def test_bwrap_isolation(tmp_path):
-    from autograder import sandbox
+    from autograder.sandbox import launch as sandbox
 
     if sandbox.detect_kind("auto") != "bwrap":
         pytest.skip("bubblewrap is not usable here")
@@ -112,7 +113,7 @@ def test_no_network_in_either_sandbox_as_root(kind, tmp_path):
 
 
 def test_bwrap_tmp_is_bounded(tmp_path, monkeypatch):
-    from autograder import sandbox
+    from autograder.sandbox import launch as sandbox
 
     if sandbox.detect_kind("auto") != "bwrap" or not sandbox._tmpfs_size_supported():
         pytest.skip("bubblewrap (0.5+, sizing a tmpfs) is not usable here")
@@ -146,7 +147,7 @@ def test_compile_only_builds_are_shared_and_never_run(kind, tmp_path):
         "a",
         "nb",
         str(tmp_path / "empty"),
-        [{"index": 0, "source": src}],
+        (CellTask(0, src),),
         [],
         limits=BUILD_LIMITS,
         sandbox=kind,
@@ -163,7 +164,7 @@ def test_compile_only_builds_are_shared_and_never_run(kind, tmp_path):
         "a",
         "nb",
         str(sub),
-        [{"index": 0, "source": src}, {"index": 1, "source": "f(1)"}],
+        (CellTask(0, src), CellTask(1, "f(1)")),
         [],
         limits=BUILD_LIMITS,
         sandbox=kind,

@@ -15,24 +15,27 @@ pytest.importorskip("distributed")
 
 import cloudpickle
 
-from autograder import dask_executor as dx
-from autograder import sandbox
-from autograder.supervise import Job, RawResult, run_job
+from autograder.executors import dask_cluster as dx
+from autograder.executors import dask_staging as staging
+from autograder.installation import code_digest
+from autograder.sandbox import launch as sandbox
+from autograder.sandbox.protocol import CellTask, Job
+from autograder.sandbox.supervise import RawResult, run_job
 
 pytestmark = pytest.mark.dask
 
 
 def test_tasks_functions_and_results_are_plain_picklable_data():
-    job = Job("ann", "cs_conv", "01_naive", "/x", [{"index": 0, "source": "1"}], [])
+    job = Job("ann", "cs_conv", "01_naive", "/x", (CellTask(0, "1"),))
     raw = RawResult("ann", "cs_conv", "01_naive", "bwrap")
     payload = [{"meta": {"a": 1}, "arrays": {"out": np.ones(3)}}]
     raw.tests["t"] = {"status": "ok", "payload": payload}
-    for obj in (job, raw, run_job, dx.run_staged):
+    for obj in (job, raw, run_job, staging.run_staged):
         back = pickle.loads(cloudpickle.dumps(obj))
         assert type(back) is type(obj)
     # the functions travel by reference (the worker imports the same package)
     assert len(cloudpickle.dumps(run_job)) < 200
-    assert len(cloudpickle.dumps(dx.run_staged)) < 200
+    assert len(cloudpickle.dumps(staging.run_staged)) < 200
     back = pickle.loads(cloudpickle.dumps(raw))
     np.testing.assert_array_equal(back.tests["t"]["payload"][0]["arrays"]["out"], np.ones(3))
 
@@ -41,7 +44,7 @@ def test_worker_slots_are_distinct_among_running_tasks():
     seen, barrier = [], threading.Barrier(3)
 
     def hold():
-        with dx._worker_slot() as k:
+        with staging._worker_slot() as k:
             seen.append(k)
             barrier.wait()
 
@@ -51,7 +54,7 @@ def test_worker_slots_are_distinct_among_running_tasks():
     for t in threads:
         t.join()
     assert sorted(seen) == [0, 1, 2]
-    with dx._worker_slot() as k:
+    with staging._worker_slot() as k:
         assert k == 0  # released
 
 
@@ -66,8 +69,8 @@ def _fake_run(task, slot):
 
 
 def test_staging_copies_the_submission_cache_and_exports(tmp_path, monkeypatch):
-    monkeypatch.setattr(dx, "_local_dir", lambda: str(tmp_path / "worker"))
-    monkeypatch.setattr(dx, "_caches", {})
+    monkeypatch.setattr(staging, "_local_dir", lambda: str(tmp_path / "worker"))
+    monkeypatch.setattr(staging, "_caches", {})
     (tmp_path / "worker").mkdir()
     sub = tmp_path / "ann"
     (sub / "data").mkdir(parents=True)
@@ -78,22 +81,23 @@ def test_staging_copies_the_submission_cache_and_exports(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "m.so").write_bytes(b"m")
-    job = Job("ann", "a", "01_naive", str(sub), [], [], cython_cache=str(cache))
+    job = Job("ann", "a", "01_naive", str(sub), cython_cache=str(cache))
     files = dx._pack_submission(job.sub_dir)
-    names, cached, slot = dx.run_staged(_fake_run, job, files, ("d" * 64, dx._pack(cache)))[0]
+    cached_entries = ("d" * 64, staging.pack(cache))
+    names, cached, slot = staging.run_staged(_fake_run, job, files, cached_entries)[0]
     assert names == ["01_naive.ipynb", "data"]  # same rules as the local copy: no links
     assert cached == ["m.so"]
     assert slot == 0
     assert job.sub_dir == str(sub)  # the caller's task is untouched
     # a flat submission (the notebook alone) stays a file
     flat = dx._pack_submission(str(sub / "01_naive.ipynb"))
-    job2 = Job("ann", "a", "01_naive", str(sub / "01_naive.ipynb"), [], [])
-    names, _, _ = dx.run_staged(_fake_run, job2, flat, None)[0]
+    job2 = Job("ann", "a", "01_naive", str(sub / "01_naive.ipynb"))
+    names, _, _ = staging.run_staged(_fake_run, job2, flat, None)[0]
     assert names[0].endswith("/01_naive.ipynb")
     assert os.path.isabs(names[0])
     # a compile-only job's exports come back as data
-    job3 = Job("b", "a", "c", str(sub), [], [], export_cache=str(tmp_path / "exp"))
-    _, exported = dx.run_staged(_fake_run, job3, files, None)
+    job3 = Job("b", "a", "c", str(sub), export_cache=str(tmp_path / "exp"))
+    _, exported = staging.run_staged(_fake_run, job3, files, None)
     assert exported == [("mod.so", b"built")]
     assert not (tmp_path / "exp").exists()  # the client writes them, not the worker
     assert os.listdir(tmp_path / "worker") == [f"cs-conv-cython-{'d' * 16}"]  # staged once
@@ -102,7 +106,7 @@ def test_staging_copies_the_submission_cache_and_exports(tmp_path, monkeypatch):
 @pytest.mark.parametrize("bad", ["../x", "/etc/x", "a/../../x", ""])
 def test_staging_refuses_paths_outside_the_stage(tmp_path, bad):
     with pytest.raises(ValueError, match="refusing to stage"):
-        dx._unpack([(bad, b"x")], tmp_path / "s")
+        staging.unpack([(bad, b"x")], tmp_path / "s")
 
 
 def _square(task, slot):
@@ -122,7 +126,7 @@ def _hold_uid(task, slot):
 def test_local_cluster_runs_everything_and_reports_exceptions():
     with dx.DaskExecutor("local:2", in_flight=3) as ex:
         assert ex.workers == 2
-        assert {i["code"] for i in ex.workers_info.values()} == {dx.code_digest()}
+        assert {i["code"] for i in ex.workers_info.values()} == {code_digest()}
         got = dict(ex.map_unordered(_square, range(10)))
         assert isinstance(got.pop(3), ValueError)  # the grader's own exception is a result
         assert {k: v[0] for k, v in got.items()} == {k: k * k for k in range(10) if k != 3}
@@ -175,24 +179,23 @@ def _build_or_run(task, slot):
     return sorted(os.listdir(task.cython_cache)) if task.cython_cache else "plain"
 
 
-def test_tasks_on_the_compiled_cache_wait_for_the_builds(tmp_path):
+def test_a_round_after_the_builds_starts_from_their_modules(tmp_path):
+    """The pipeline runs the compile jobs in one round and the notebooks that use their
+    modules in the next: the modules the builds exported on the Dask workers are back
+    on the client, and travel with every task of the second round."""
     empty = tmp_path / "empty"
     empty.mkdir()
     cache = tmp_path / "cache" / "cython"  # filled here, on the client, from the exports
     builds = [
-        Job("cython-build", "a", f"b{k}", str(empty), [], [], export_cache=str(cache))
+        Job("cython-build", "a", f"b{k}", str(empty), export_cache=str(cache), compile_only=True)
         for k in range(2)
     ]
-    for b in builds:
-        b.compile_only = True
-    users = [Job(f"s{k}", "a", "n", str(empty), [], [], cython_cache=str(cache)) for k in range(3)]
-    plain = [Job("p", "a", "n", str(empty), [], [])]
+    users = [Job(f"s{k}", "a", "n", str(empty), cython_cache=str(cache)) for k in range(3)]
+    plain = [Job("p", "a", "n", str(empty))]
     with dx.DaskExecutor("local:2") as ex:
-        assert ex.builds_first
-        got = {
-            t.student + t.notebook: r
-            for t, r in ex.map_unordered(_build_or_run, builds + plain + users)
-        }
+        got = {}
+        for round_ in (builds + plain, users):  # the pipeline's two rounds
+            got |= {t.student + t.notebook: r for t, r in ex.map_unordered(_build_or_run, round_)}
         lock = threading.Lock()  # like a closure over the pipeline's own state
         with pytest.raises(dx.ClusterError, match="cannot travel"):
             list(ex.map_unordered(lambda t, s: lock, [1]))

@@ -20,10 +20,10 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from autograder.cli import DEMO_LIMITS, sample_class_dir
-from autograder.dask_executor import DaskExecutor
+from autograder.cli import sample_class_dir
+from autograder.executors.dask_cluster import DaskExecutor
 from autograder.pipeline import grade
-from autograder.sandbox import Limits
+from autograder.settings import DEMO_LIMITS
 
 pytestmark = pytest.mark.dask
 
@@ -48,7 +48,7 @@ def _subset(tmp_path, picks: dict) -> tuple[Path, list]:
 
 
 def _grade(subs, out, executor):
-    return grade(subs, out, limits=Limits(**DEMO_LIMITS), executor=executor, progress=False)
+    return grade(subs, out, limits=DEMO_LIMITS, executor=executor, progress=False)
 
 
 SMALL = {"full_marks": ["01_naive"], "segfault": ["02_im2col_loops"], "cheat": ["03_im2col_fancy"]}

@@ -1,4 +1,4 @@
-"""Step: progress bars — tqdm on a terminal when installed, else a line counter;
+"""Progress bars — tqdm on a terminal when installed, else a line counter;
 nothing but the final summary when the output is not a terminal."""
 
 from __future__ import annotations

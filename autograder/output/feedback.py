@@ -1,4 +1,4 @@
-"""Step: per-student feedback pages, ``feedback/<student>/<notebook>.html``.
+"""Per-student feedback pages, ``feedback/<student>/<notebook>.html``.
 
 Each test shows its status, points, the diagnosis (mistake codes with the
 catalogue's fix hint), the message of the checker (the smallest failing case,
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+
+from .files import atomic_write, safe_name
 
 __all__ = ["feedback_path", "render_feedback", "write_feedback"]
 
@@ -94,15 +96,11 @@ def render_feedback(rec: dict) -> str:
 
 def feedback_path(folder, student: str, notebook: str) -> Path:
     """Where the feedback page of one student's notebook is written (names made safe)."""
-    from .store import _safe
-
-    return Path(folder) / _safe(student) / f"{_safe(notebook)}.html"
+    return Path(folder) / safe_name(student) / f"{safe_name(notebook)}.html"
 
 
 def write_feedback(records, folder) -> Path:
-    from .store import _atomic_write
-
     folder = Path(folder)
     for rec in records:
-        _atomic_write(feedback_path(folder, rec["student"], rec["notebook"]), render_feedback(rec))
+        atomic_write(feedback_path(folder, rec["student"], rec["notebook"]), render_feedback(rec))
     return folder

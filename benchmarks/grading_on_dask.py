@@ -3,8 +3,8 @@
 Grades the bundled sample class (or some of its students) with each
 configuration in turn, on this machine, with the demo's limits::
 
-    python -m autograder.bench_dask [--students full_marks,segfault,...]
-                                    [--configs pool:2,local:1,local:2,tcp://host:8786]
+    python benchmarks/grading_on_dask.py [--students full_marks,segfault,...]
+                                         [--configs pool:2,local:1,local:2,tcp://host:8786]
 
 ``pool:N`` is the local thread pool of N workers; anything else is a
 ``--scheduler`` spec (``local:N`` starts a LocalCluster of N single-threaded
@@ -22,16 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cli import DEMO_LIMITS, sample_class_dir
-from .dask_executor import DaskExecutor, client_digest, code_digest
-from .executor import LocalPoolExecutor
-from .pipeline import grade
-from .sandbox import Limits
+from autograder.cli import sample_class_dir
+from autograder.executors.dask_cluster import DaskExecutor, client_digest
+from autograder.executors.local import LocalPoolExecutor
+from autograder.installation import code_digest
+from autograder.pipeline import grade
+from autograder.settings import DEMO_LIMITS
 
 
 def run_one(config: str, submissions: Path, out: Path) -> tuple[float, int]:
     t0 = time.perf_counter()
-    limits = Limits(**DEMO_LIMITS)
+    limits = DEMO_LIMITS
     if config.startswith("pool:"):
         executor = LocalPoolExecutor(int(config.partition(":")[2]))
         run = grade(submissions, out, limits=limits, executor=executor, progress=False)

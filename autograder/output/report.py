@@ -1,4 +1,4 @@
-"""Step: the class report, ``report.html`` — one self-contained page.
+"""The class report, ``report.html`` — one self-contained page.
 
 Score histogram, mistake frequencies, per-test pass rates and statuses, the
 slowest submissions and every integrity flag (charts are matplotlib PNGs
@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-from .evaluate import STATUSES
+from ..evaluate import STATUSES
+from .files import atomic_write
 
 __all__ = ["write_report"]
 
@@ -86,8 +87,6 @@ def _linker(report_path: Path, feedback_dir):
 
 def write_report(records, summary, path, feedback_dir=None) -> Path:
     """Write the class report to ``path``; link to pages under ``feedback_dir`` if given."""
-    from .store import _atomic_write
-
     path = Path(path)
     link = _linker(path, feedback_dir)
     totals = defaultdict(float)
@@ -176,5 +175,5 @@ def write_report(records, summary, path, feedback_dir=None) -> Path:
             )
         p.append("</table>")
     p.append("</body></html>")
-    _atomic_write(path, "\n".join(p))
+    atomic_write(path, "\n".join(p))
     return path

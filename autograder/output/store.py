@@ -1,4 +1,4 @@
-"""Step: the grade store — one writer, atomic files, resumable, exportable.
+"""The grade store — one writer, atomic files, resumable, exportable.
 
 **Choice.** The store is a folder of JSON files, ``results/<student>/<assignment>/
 <notebook>.json``, one per graded notebook, each written atomically (temporary
@@ -18,14 +18,14 @@ derived from the store, sorted, so the same submissions give the same files.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import fcntl
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
+
+from .files import TMP_PREFIX, atomic_write, safe_name
 
 __all__ = ["GradeStore", "StoreLocked"]
 
@@ -58,29 +58,6 @@ class StoreLocked(RuntimeError):
     pass
 
 
-_TMP_PREFIX = ".tmp-"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _safe(name: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-    return keep.lstrip(".") or "_"
-
-
 def _fmt(x: float) -> str:
     return f"{float(x):g}"
 
@@ -107,7 +84,7 @@ class GradeStore:
         self._lock_fh = fh
         # temporary files of a writer killed between write and rename: with the
         # lock held nobody else is writing, so they are debris, never grades
-        for stale in self.results.glob(f"*/*/{_TMP_PREFIX}*"):
+        for stale in self.results.glob(f"*/*/{TMP_PREFIX}*"):
             stale.unlink(missing_ok=True)
 
     def unlock(self) -> None:
@@ -124,7 +101,8 @@ class GradeStore:
         self.unlock()
 
     def path(self, student, assignment, notebook) -> Path:
-        return self.results / _safe(student) / _safe(assignment) / f"{_safe(notebook)}.json"
+        folder = self.results / safe_name(student) / safe_name(assignment)
+        return folder / f"{safe_name(notebook)}.json"
 
     def done(self, student, assignment, notebook, submission_hash) -> bool:
         p = self.path(student, assignment, notebook)
@@ -137,14 +115,14 @@ class GradeStore:
         if self._lock_fh is None:
             raise RuntimeError("GradeStore.write needs the lock (use `with store:`)")
         p = self.path(record["student"], record["assignment"], record["notebook"])
-        _atomic_write(p, json.dumps(record, indent=1, sort_keys=True, default=str))
+        atomic_write(p, json.dumps(record, indent=1, sort_keys=True, default=str))
         return p
 
     # -- readers -------------------------------------------------------------
     def records(self) -> list[dict]:
         out = []
         for p in sorted(self.results.glob("*/*/*.json")):
-            if p.name.startswith(_TMP_PREFIX):
+            if p.name.startswith(TMP_PREFIX):
                 continue  # not renamed into place: not a grade
             try:
                 out.append(json.loads(p.read_text()))
@@ -177,7 +155,7 @@ class GradeStore:
                     ]
                 )
         grades = self.out / "grades.csv"
-        _atomic_write(grades, _csv([GRADES_COLUMNS, *rows]))
+        atomic_write(grades, _csv([GRADES_COLUMNS, *rows]))
 
         totals: dict[tuple, dict] = {}
         for rec in records:
@@ -197,7 +175,7 @@ class GradeStore:
             row = [assignment, "", tot["timestamp"], student, "", "", "", score, "0", score]
             nb_rows.append([*row, _fmt(max_score)])
         totals_path = self.out / "grades_nbgrader.csv"
-        _atomic_write(totals_path, _csv([NBGRADER_COLUMNS, *nb_rows]))
+        atomic_write(totals_path, _csv([NBGRADER_COLUMNS, *nb_rows]))
         return {"grades": grades, "totals": totals_path}
 
 

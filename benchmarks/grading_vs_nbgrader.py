@@ -3,7 +3,7 @@
 Both grade the same submitted notebooks (the bundled sample class, or a
 subset of its students) in the same run, on this machine::
 
-    python -m autograder.bench_nbgrader [--students full_marks,stub_only,...] [--workers N]
+    python benchmarks/grading_vs_nbgrader.py [--students full_marks,...] [--workers N]
 
 nbgrader runs from a temporary course folder (``source/cs_conv`` = the source
 notebooks, ``submitted/`` = copies); its per-cell timeout is set to the
@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cli import DEMO_LIMITS, sample_class_dir
-from .pipeline import default_source_dir, grade
-from .sandbox import Limits
+from autograder.cli import sample_class_dir
+from autograder.course import default_source_dir
+from autograder.pipeline import grade
+from autograder.settings import DEMO_LIMITS
 
 
 def main(argv=None):
@@ -52,14 +53,14 @@ def main(argv=None):
                 Path(tmp) / f"ours{label.strip()}",
                 source_dir=source,
                 workers=args.workers,
-                limits=Limits(**DEMO_LIMITS),
+                limits=DEMO_LIMITS,
                 progress=False,
                 run_all_cells=run_all,
             )
             times[label] = time.perf_counter() - t0
             print(f"cs-conv grade{label}: {times[label]:.1f} s", flush=True)
 
-        timeout = int(DEMO_LIMITS["cell_timeout"])
+        timeout = int(DEMO_LIMITS.cell_timeout)
         nbg = [sys.executable, "-m", "nbgrader"]
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         common = ["--CourseDirectory.root=" + str(course), "--log-level=ERROR"]

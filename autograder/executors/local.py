@@ -1,4 +1,4 @@
-"""Step: the worker pool, behind one small interface.
+"""The worker pool on this machine, behind one small interface.
 
 :class:`Executor` is all the pipeline knows: ``map_unordered(fn, tasks)``
 calls ``fn(task, slot)`` for every task and yields ``(task, result)`` as they

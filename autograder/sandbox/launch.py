@@ -1,4 +1,4 @@
-"""Step: start one worker process in a sandbox, and take it down.
+"""Start one worker process in a sandbox, and take it down.
 
 Two kinds, chosen once per run and recorded in ``results.json``:
 
@@ -34,11 +34,11 @@ import signal
 import stat
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..installation import grader_dir, python_dirs
+
 __all__ = [
-    "Limits",
     "build_command",
     "classify_exit",
     "detect_kind",
@@ -50,29 +50,6 @@ __all__ = [
 UID_BASE = 61000  # slot k runs as uid UID_BASE + k when the grader is root
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-submission limits.  Times in seconds, sizes in bytes."""
-
-    cell_timeout: float = 30.0
-    test_timeout: float = 30.0
-    total_timeout: float = 300.0  # wall time for one notebook, restarts included
-    startup_timeout: float = 60.0
-    memory: int = 2 * 1024**3  # RLIMIT_AS
-    nproc: int = 64  # RLIMIT_NPROC (threads count too)
-    fsize: int = 256 * 1024**2  # RLIMIT_FSIZE
-    tmp_size: int = 256 * 1024**2  # the private /tmp (bwrap: a tmpfs of this size)
-    grace: float = 3.0  # after an alarm-based timeout, before SIGKILL
-    max_restarts: int = 6
-
-    @property
-    def cpu(self) -> int:
-        return int(self.total_timeout) + 5
-
-    def to_dict(self):
-        return asdict(self)
-
-
 def slot_uid(slot: int, kind: str = "bwrap") -> int | None:
     """The unprivileged uid of a pool slot, or None when the worker keeps ours.
 
@@ -81,7 +58,7 @@ def slot_uid(slot: int, kind: str = "bwrap") -> int | None:
     """
     if os.geteuid() != 0:
         return None
-    if kind == "plain" and not _world_reachable(_python_dirs()):
+    if kind == "plain" and not _world_reachable(python_dirs()):
         return None
     return UID_BASE + slot
 
@@ -172,26 +149,9 @@ def _system_binds():
     return args
 
 
-def _python_dirs():
-    """Directories the worker's Python needs: the install, the venv, site dirs,
-    the ``cs_conv`` package (for an editable install, only that folder)."""
-    import cs_conv
-
-    dirs = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
-    dirs.add(str(Path(cs_conv.__file__).resolve().parent))
-    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
-    for p in sys.path:
-        if p and "site-packages" in p and os.path.isdir(p):
-            dirs.add(os.path.realpath(p))
-    system = ("/usr", "/etc", "/bin", "/lib")
-    dirs = {d for d in dirs if not d.startswith(system)}
-    # drop folders inside another bound folder
-    return sorted(d for d in dirs if not any(d != o and d.startswith(o + "/") for o in dirs))
-
-
 def _hidden_dirs(bound):
     """The autograder package (and its sample class) when it is inside a bound folder."""
-    here = str(Path(__file__).resolve().parent)
+    here = str(grader_dir())
     return [here] if any(here.startswith(b + "/") for b in bound) else []
 
 
@@ -240,7 +200,7 @@ def build_command(
         "TMPDIR": "/tmp",
         "CS_CONV_EVENT_FD": str(event_fd),
     }
-    worker = [sys.executable, f"{paths['job']}/worker.py", paths["job"]]
+    worker = [sys.executable, f"{paths['job']}/run_worker.py", paths["job"]]
     if kind == "plain":
         return worker, {"paths": paths, "env": env, "cwd": str(sub_dir)}
     argv = ["bwrap", *_namespace_args(), "--clearenv"]
@@ -253,7 +213,7 @@ def build_command(
     if tmp_size and _tmpfs_size_supported():
         argv += ["--size", str(int(tmp_size))]
     argv += ["--tmpfs", "/tmp"]
-    bound = _python_dirs()
+    bound = python_dirs()
     parents = sorted({str(a) for d in bound for a in Path(d).parents if str(a) != "/"})
     for a in parents:  # bwrap would create them 0700 (as /root is): the slot uid could not pass
         argv += ["--perms", "0755", "--dir", a]

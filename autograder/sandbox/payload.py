@@ -1,12 +1,12 @@
-"""Step: read a worker's outcomes back, safely.
+"""Read a worker's outcomes back, safely.
 
-The worker writes ``payload.json`` (``[{"meta": {...}, "arrays": {name: file}}]``)
-and one ``.npy`` file per array.  Everything is bounded and checked before it is
-believed: file sizes, the JSON structure, file names (no paths), the ``.npy``
-header (numeric dtype, size) and ``np.load(allow_pickle=False)``.  Anything
-wrong makes the whole test an ``error`` with a message, never an exception
-in the grader.  :meth:`cs_conv.check.Outcome.from_payload` validates again.
-"""
+The worker (:mod:`autograder.sandbox.worker.results`) writes ``payload.json``
+(``[{"meta": {...}, "arrays": {name: file}}]``) and one ``.npy`` file per
+array. Everything is bounded and checked before it is believed: file sizes,
+the JSON structure, file names (no paths), the ``.npy`` header (numeric dtype,
+size) and ``np.load(allow_pickle=False)``. Anything wrong makes the whole test
+an ``error`` with a message, never an exception in the grader.
+:meth:`cs_conv.check.Outcome.from_payload` validates again."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 import numpy as np
+
+from .protocol import PAYLOAD_INDEX
 
 __all__ = ["load_payload"]
 
@@ -43,7 +45,7 @@ def _load_npy(path: Path):
 def load_payload(folder) -> tuple[list | None, str | None]:
     """``(payloads, None)`` or ``(None, problem)``."""
     folder = Path(folder)
-    index = folder / "payload.json"
+    index = folder / PAYLOAD_INDEX
     try:
         if not index.is_file() or index.is_symlink():
             return None, "the worker wrote no outcomes"

@@ -1,0 +1,68 @@
+"""The course as the grader sees it: the source notebooks' graded tests.
+
+:func:`load_course` reads every source notebook once: its graded test cells
+(:func:`autograder.notebook.graded_tests`), the code cells an instructor wrote
+(those of the source and of the student version: to tell them from the
+student's own), the ``%%cython`` cells of the student versions (built once for
+everyone) and a hash of the graded tests (part of every submission's hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import notebook as nbmod
+from .release import source_notebooks, student_version
+
+__all__ = ["Course", "default_source_dir", "load_course"]
+
+
+@dataclass(frozen=True)
+class Course:
+    source_dir: Path
+    assignment: str
+    tests: dict  # notebook stem -> [TestSpec]
+    release_sources: dict  # notebook stem -> set of instructor code cell sources
+    source_hash: dict  # notebook stem -> hash of its graded tests
+    cython_cells: tuple = ()  # %%cython sources of the student versions (the instructor's)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for ts in self.tests.values() for t in ts)
+
+    def test_order(self) -> dict:
+        return {nb: {t.grade_id: i for i, t in enumerate(ts)} for nb, ts in self.tests.items()}
+
+    def graded_notebooks(self) -> dict:
+        """Notebook stem -> its grade ids, for the notebooks that have graded tests
+        (a benchmark notebook without any is not run at all)."""
+        return {name: [t.grade_id for t in ts] for name, ts in self.tests.items() if ts}
+
+
+def default_source_dir() -> Path:
+    """``./notebooks`` when there is one, else the checkout's."""
+    here = Path.cwd() / "notebooks"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
+    source_dir = Path(source_dir or default_source_dir())
+    paths = source_notebooks(source_dir)
+    if not paths:
+        raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
+    tests, release_sources, hashes, cython = {}, {}, {}, []
+    for p in paths:
+        nb = nbmod.read(p)
+        student = student_version(nb)
+        tests[p.stem] = nbmod.graded_tests(nb)
+        release_sources[p.stem] = nbmod.cell_sources(nb) | nbmod.cell_sources(student)
+        blob = json.dumps([t.to_dict() for t in tests[p.stem]], sort_keys=True)
+        hashes[p.stem] = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        cython += [c.source for c in student.cells if c.cell_type == "code"]
+    cython = tuple(s for s in cython if s.lstrip().startswith("%%cython"))
+    return Course(source_dir, assignment, tests, release_sources, hashes, cython)

@@ -1,0 +1,34 @@
+"""A test's outcomes as files: ``payload.json`` and one ``.npy`` per array.
+
+``payload.json`` is ``[{"meta": {...}, "arrays": {name: file}}]``; arrays are
+saved with ``allow_pickle=False``.  :mod:`autograder.sandbox.payload` reads
+them back on the trusted side, believing nothing it has not checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..protocol import PAYLOAD_INDEX, array_file
+
+__all__ = ["write_payload"]
+
+
+def write_payload(out_dir, payloads) -> None:
+    """Write ``payloads`` (each ``{"meta", "arrays"}``) to ``out_dir``, the index last."""
+    import numpy as np
+
+    os.makedirs(out_dir, exist_ok=True)
+    meta = []
+    for i, p in enumerate(payloads):
+        names = {}
+        for j, (name, arr) in enumerate(sorted(dict(p.get("arrays") or {}).items())):
+            fname = array_file(i, j)
+            np.save(os.path.join(out_dir, fname), np.asarray(arr), allow_pickle=False)
+            names[str(name)] = fname
+        meta.append({"meta": p.get("meta"), "arrays": names})
+    tmp = os.path.join(out_dir, PAYLOAD_INDEX + ".tmp")
+    with open(tmp, "w") as fh:
+        json.dump(meta, fh, default=str)
+    os.replace(tmp, os.path.join(out_dir, PAYLOAD_INDEX))
