@@ -34,9 +34,7 @@ Stages
 :mod:`cs_conv.gradcheck`      numerical gradients and ``rel_error``
 """
 
-from . import gradcheck, im2col_cython, im2col_fancy, im2col_loops, layers, naive
-from .geometry import conv_output_shape
-from .padding import pad_input
+import importlib
 
 __version__ = "0.1.0"
 
@@ -50,3 +48,38 @@ __all__ = [
     "naive",
     "pad_input",
 ]
+
+# Lazy (PEP 562): ``import cs_conv`` loads no stage until one is used, so that
+# ``cs_conv.check.runner`` (what the grader's sandbox runs) loads no reference.
+# Nothing is cached in this module's namespace: its attributes stay as they were
+# at import (the grader compares them before and after a student's cells).
+_SUBMODULES = frozenset(
+    {
+        "bench",
+        "check",
+        "course",
+        "geometry",
+        "gradcheck",
+        "im2col_cython",
+        "im2col_fancy",
+        "im2col_loops",
+        "layers",
+        "naive",
+        "padding",
+        "selfcheck",
+        "viz",
+    }
+)
+_FUNCTIONS = {"conv_output_shape": "geometry", "pad_input": "padding"}
+
+
+def __getattr__(name: str):
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(f".{_FUNCTIONS[name]}", __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -9,9 +9,13 @@ Split form (the grader; see ``docs/CONTRACTS.md``)::
 
     checker = CHECKERS["im2col"]
     cases = checker.make_cases(key, stage="loops")
-    outcomes = checker.run({"im2col": im2col}, cases)      # untrusted side
+    outcomes = run_checker("im2col", {"im2col": im2col}, cases)   # untrusted side
     payload = [o.to_payload() for o in outcomes]
     result = checker.evaluate(cases, [Outcome.from_payload(p) for p in payload], stage="loops")
+
+``run_checker`` (:mod:`cs_conv.check.runner`, also ``checker.run``) is all the
+untrusted side needs: it loads no reference implementation.  This package is
+lazy, so importing it (or the runner) loads nothing else until a name is used.
 
 Every checker returns a :class:`CheckResult`; the mistake codes it can name are
 in :data:`CATALOGUE` (and ``docs/mistakes.md``).
@@ -19,15 +23,11 @@ in :data:`CATALOGUE` (and ``docs/mistakes.md``).
 
 from __future__ import annotations
 
-from .cases import Case, Spec, make_cases
-from .catalogue import CATALOGUE, Mistake, markdown_table
-from .checker import Checker
-from .im2col_checks import Col2imChecker, Im2colChecker, IndicesChecker
-from .layer_checks import LayerBackwardChecker, LayerForwardChecker
-from .naive_checks import BackwardChecker, ForwardChecker
-from .outcome import Outcome
-from .result import CaseReport, CheckResult, assert_ok
-from .shape_checks import OutputShapeChecker, PadChecker
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .result import CheckResult
 
 __all__ = [
     "CATALOGUE",
@@ -53,21 +53,63 @@ __all__ = [
     "markdown_table",
 ]
 
-CHECKERS: dict[str, Checker] = {
-    c.name: c
-    for c in (
-        OutputShapeChecker(),
-        PadChecker(),
-        ForwardChecker(),
-        BackwardChecker(),
-        Im2colChecker(),
-        Col2imChecker(),
-        IndicesChecker(),
-        LayerForwardChecker(),
-        LayerBackwardChecker(),
-    )
+# Lazy (PEP 562): importing cs_conv.check (or its runner) loads no checker and no
+# reference until one of these names is used.  Nothing is rebound in this
+# namespace on first use (the grader compares its attributes before and after a
+# student's cells): CHECKERS is built into a dict that exists from the start.
+_NAMES = {
+    "Case": "cases",
+    "Spec": "cases",
+    "make_cases": "cases",
+    "CATALOGUE": "catalogue",
+    "Mistake": "catalogue",
+    "markdown_table": "catalogue",
+    "Checker": "checker",
+    "Outcome": "outcome",
+    "CaseReport": "result",
+    "CheckResult": "result",
+    "assert_ok": "result",
 }
-"""Every checker by name."""
+_CHECKER_CLASSES = (
+    ("shape_checks", "OutputShapeChecker"),
+    ("shape_checks", "PadChecker"),
+    ("naive_checks", "ForwardChecker"),
+    ("naive_checks", "BackwardChecker"),
+    ("im2col_checks", "Im2colChecker"),
+    ("im2col_checks", "Col2imChecker"),
+    ("im2col_checks", "IndicesChecker"),
+    ("layer_checks", "LayerForwardChecker"),
+    ("layer_checks", "LayerBackwardChecker"),
+)
+
+
+_MADE: dict = {}
+
+
+def _checkers() -> dict:
+    """Every checker by name (built on first use, always the same dict)."""
+    if not _MADE:
+        made = {}
+        for module, cls in _CHECKER_CLASSES:
+            c = getattr(importlib.import_module(f".{module}", __name__), cls)()
+            made[c.name] = c
+        _MADE.update(made)
+    return _MADE
+
+
+def __getattr__(name: str):
+    if name == "CHECKERS":
+        return _checkers()
+    if name in _NAMES:
+        return getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    for module, cls in _CHECKER_CLASSES:
+        if name == cls:
+            return getattr(importlib.import_module(f".{module}", __name__), cls)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | {c for _, c in _CHECKER_CLASSES})
 
 
 def check_im2col(im2col, *, stage="loops", key="visible", shrink=True) -> CheckResult:
@@ -79,17 +121,17 @@ def check_im2col(im2col, *, stage="loops", key="visible", shrink=True) -> CheckR
     >>> check_im2col(im2col_fancy.im2col, stage="fancy").passed
     True
     """
-    return CHECKERS["im2col"].check({"im2col": im2col}, key=key, stage=stage, shrink=shrink)
+    return _checkers()["im2col"].check({"im2col": im2col}, key=key, stage=stage, shrink=shrink)
 
 
 def check_col2im(col2im, *, stage="loops", key="visible", shrink=True) -> CheckResult:
     """Check a student's ``col2im(cols, x_shape, HH, WW, stride, pad) -> dx``."""
-    return CHECKERS["col2im"].check({"col2im": col2im}, key=key, stage=stage, shrink=shrink)
+    return _checkers()["col2im"].check({"col2im": col2im}, key=key, stage=stage, shrink=shrink)
 
 
 def check_im2col_indices(im2col_indices, *, key="visible", shrink=True) -> CheckResult:
     """Check a student's ``im2col_indices(x_shape, HH, WW, stride, pad) -> (k, i, j)``."""
-    return CHECKERS["im2col_indices"].check(
+    return _checkers()["im2col_indices"].check(
         {"im2col_indices": im2col_indices}, key=key, shrink=shrink
     )
 
@@ -104,19 +146,19 @@ def check_conv_output_shape(conv_output_shape, *, key="visible", shrink=True) ->
     >>> r.passed, r.score, len(r.cases)
     (True, 1.0, 12)
     """
-    return CHECKERS["conv_output_shape"].check(
+    return _checkers()["conv_output_shape"].check(
         {"conv_output_shape": conv_output_shape}, key=key, shrink=shrink
     )
 
 
 def check_pad_input(pad_input, *, key="visible", shrink=True) -> CheckResult:
     """Check ``pad_input(x, pad) -> x_pad`` (zero padding of H and W only)."""
-    return CHECKERS["pad_input"].check({"pad_input": pad_input}, key=key, shrink=shrink)
+    return _checkers()["pad_input"].check({"pad_input": pad_input}, key=key, shrink=shrink)
 
 
 def check_conv_forward(conv_forward, *, key="visible", shrink=True) -> CheckResult:
     """Check the naive ``conv_forward(x, w, b, conv_param) -> (out, cache)``."""
-    return CHECKERS["conv_forward"].check({"conv_forward": conv_forward}, key=key, shrink=shrink)
+    return _checkers()["conv_forward"].check({"conv_forward": conv_forward}, key=key, shrink=shrink)
 
 
 def check_conv_backward(
@@ -127,14 +169,14 @@ def check_conv_backward(
     With ``conv_forward`` given, its cache is passed to ``conv_backward``;
     without, the cache is the reference ``(x, w, b, conv_param)``.
     """
-    return CHECKERS["conv_backward"].check(
+    return _checkers()["conv_backward"].check(
         {"conv_backward": conv_backward, "conv_forward": conv_forward}, key=key, shrink=shrink
     )
 
 
 def check_layer_forward(conv_forward, *, stage="loops", key="visible", shrink=True) -> CheckResult:
     """Check an im2col + GEMM ``conv_forward(x, w, b, conv_param) -> (out, cache)``."""
-    return CHECKERS["layer_forward"].check(
+    return _checkers()["layer_forward"].check(
         {"conv_forward": conv_forward}, key=key, stage=stage, shrink=shrink
     )
 
@@ -146,7 +188,7 @@ def check_layer_backward(
 
     The cache passed to ``conv_backward`` is the one the student's ``conv_forward`` returns.
     """
-    return CHECKERS["layer_backward"].check(
+    return _checkers()["layer_backward"].check(
         {"conv_backward": conv_backward, "conv_forward": conv_forward},
         key=key,
         stage=stage,

@@ -11,7 +11,6 @@ shrinks the smallest failing case).
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -20,55 +19,12 @@ import numpy as np
 
 from .cases import Case, make_cases
 from .compare import PASS_TOL, rel_err
-from .fingerprints import Ctx, Variant
+from .mutations import Ctx, Variant
 from .outcome import Outcome
 from .result import CaseReport, CheckResult
+from .runner import CALLS, resolve_funcs, run_checker, run_one
 
-__all__ = ["BadReturn", "Checker", "Record", "as_output", "none_check", "unpack"]
-
-_MAX_OUTPUT = 4_000_000
-
-
-class BadReturn(Exception):
-    """The student's function returned something that is not the documented output."""
-
-
-def as_output(value, name: str, *, what: str) -> np.ndarray:
-    """The student's ``value`` as a numeric ndarray, or :class:`BadReturn`.
-
-    Parameters
-    ----------
-    value : object
-        What the student returned for output ``name``.
-    name : str
-        Output name (``"cols"``).
-    what : str
-        The function, for the message.
-
-    Examples
-    --------
-    >>> as_output([[1, 2]], "cols", what="im2col").shape
-    (1, 2)
-    """
-    if value is None:
-        raise BadReturn(f"{what} returned None for {name}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
-        raise BadReturn(
-            f"{what} returned a {type(value).__name__} for {name} that is not an array "
-            f"({type(exc).__name__}: {exc})"
-        ) from None
-    if arr.dtype.kind not in "biuf":
-        raise BadReturn(
-            f"{what} returned {name} of dtype {arr.dtype} ({type(value).__name__}); "
-            "expected a float (or, for indices, an integer) ndarray"
-        )
-    if arr.size > _MAX_OUTPUT:
-        raise BadReturn(f"{what} returned {name} with {arr.size} values: far too many")
-    return arr
+__all__ = ["Checker", "Record"]
 
 
 @dataclass
@@ -127,7 +83,8 @@ class Checker:
     title : str
         The student's function, for messages.
     functions : tuple of str
-        Argument names of the student functions the checker calls.
+        Argument names of the student functions the checker calls (from
+        :data:`cs_conv.check.runner.CALLS`).
     required : tuple of str
         Which of ``functions`` must be given.
     outputs : tuple of str
@@ -148,8 +105,6 @@ class Checker:
 
     name = ""
     title = ""
-    functions: tuple = ()
-    required: tuple = ()
     outputs: tuple = ()
     primary = "x"
     describe_as = "im2col"
@@ -159,14 +114,15 @@ class Checker:
     default_stage: str | None = None
     axis_names: ClassVar[dict] = {}
 
+    @property
+    def functions(self) -> tuple:
+        return CALLS[self.name].functions
+
+    @property
+    def required(self) -> tuple:
+        return CALLS[self.name].required
+
     # ------------------------------------------------------------------ hooks
-    def call(self, funcs: dict, arrays: dict, case: Case, where: list) -> dict:
-        """Call the student's function(s) on the case; return the named outputs.
-
-        ``where[0]`` is set to the name of the function being called.
-        """
-        raise NotImplementedError  # pragma: no cover
-
     def reference(self, case: Case, arrays: dict) -> dict:
         """The right outputs, computed by :mod:`cs_conv`."""
         raise NotImplementedError  # pragma: no cover
@@ -210,54 +166,14 @@ class Checker:
         return make_cases(self.name, str(key), primary=self.primary, twins=self.twins)
 
     def run(self, funcs: dict, cases) -> list[Outcome]:
-        """Call the student's functions on every case; never raises for their errors.
+        """Call the student's functions on every case; never raises for their errors
+        (:func:`cs_conv.check.runner.run_checker`, the untrusted side)."""
+        return run_checker(self.name, funcs, cases)
 
-        Each call gets fresh copies of the inputs; an exception is recorded by
-        type name and message, a None return as a stub, and any change to an
-        argument array as ``mutated``.
-        """
-        funcs = self._funcs(funcs)
-        return [self._run_one(funcs, case) for case in cases]
-
-    def _funcs(self, funcs) -> dict:
-        if callable(funcs):
-            funcs = {self.functions[0]: funcs}
-        funcs = {k: v for k, v in dict(funcs).items() if v is not None}
-        missing = [n for n in self.required if n not in funcs]
-        if missing:
-            raise TypeError(f"{self.name} checker needs the function(s) {missing}")
-        return funcs
-
-    def _run_one(self, funcs: dict, case: Case) -> Outcome:
-        arrays = case.arrays()
-        originals = {k: v.copy() for k, v in arrays.items()}
-        where = [self.functions[0]]
-        out = Outcome(case.index)
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                outputs = self.call(funcs, arrays, case, where)
-                out.outputs = {k: as_output(v, k, what=where[0]) for k, v in outputs.items()}
-            except BadReturn as exc:
-                out.status = "bad-return"
-                out.error_message = str(exc)
-            except _NoneReturned:
-                out.status = "none"
-            except (Exception, SystemExit) as exc:
-                out.status = "error"
-                out.error_type = type(exc).__name__
-                out.error_message = str(exc)
-        out.seconds = time.perf_counter() - start
-        out.stage = where[0]
-        if caught:
-            out.warning = f"{caught[0].category.__name__}: {caught[0].message}"
-        out.mutated = tuple(
-            k
-            for k, v in arrays.items()
-            if v.shape != originals[k].shape or not np.array_equal(v, originals[k], equal_nan=True)
-        )
-        return out
+    def run_one(self, funcs: dict, case: Case) -> Outcome:
+        """One case of :meth:`run` (``funcs`` as :func:`~cs_conv.check.runner.resolve_funcs`
+        gives them)."""
+        return run_one(self.name, funcs, case)
 
     def evaluate(self, cases, outcomes, *, stage=None) -> CheckResult:
         """Compare outcomes with the reference, diagnose, and compose the result (trusted)."""
@@ -268,7 +184,7 @@ class Checker:
         """The one-call form: make cases, run, evaluate, shrink the smallest failing case."""
         from .shrink import shrink_focus
 
-        funcs = self._funcs(funcs)
+        funcs = resolve_funcs(self.name, funcs)
         cases = self.make_cases(key, stage=stage)
         records = self._records(cases, self.run(funcs, cases))
         focus = None
@@ -396,38 +312,9 @@ class Checker:
         )
 
 
-class _NoneReturned(Exception):
-    """The student's function returned None."""
-
-
-def none_check(value):
-    """Raise the internal stub signal when a student function returned None."""
-    if value is None:
-        raise _NoneReturned
-    return value
-
-
 def _status_detail(o: Outcome) -> str:
     if o.not_implemented:
         return "not implemented" if o.status == "none" else "raised NotImplementedError"
     if o.status == "error":
         return f"{o.stage} raised {o.error_type}"
     return o.error_message or o.status
-
-
-def unpack(res, names, what: str) -> dict:
-    """``dict(zip(names, res))`` for a tuple return, else :class:`BadReturn` saying what came back.
-
-    Examples
-    --------
-    >>> sorted(unpack((1, 2), ("out", "cache"), "conv_forward"))
-    ['cache', 'out']
-    """
-    if isinstance(res, np.ndarray) or not isinstance(res, (tuple, list)) or len(res) != len(names):
-        kind = type(res).__name__
-        shape = f" of shape {res.shape}" if isinstance(res, np.ndarray) else ""
-        n = f" of {len(res)} items" if isinstance(res, (tuple, list)) else shape
-        raise BadReturn(
-            f"{what} returned a {kind}{n}; expected a tuple of {len(names)}: ({', '.join(names)})"
-        )
-    return dict(zip(names, res, strict=True))

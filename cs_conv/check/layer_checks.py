@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fingerprints import Variant, crop, grads_from_windows, relayout
+from .mutations import Variant, crop, grads_from_windows, relayout
 from .naive_checks import (
     BackwardChecker,
     ForwardChecker,
-    _geom,
-    _out,
-    _ref_out,
     backward_variants,
     forward_variants,
+    out_of,
+    pad_geom,
     ref_grads,
+    ref_out,
 )
 
 __all__ = ["LayerBackwardChecker", "LayerForwardChecker"]
@@ -41,7 +41,7 @@ def _w_cji(w):
 
 def _layer_forward_variants() -> list[Variant]:
     def rel(src, dst, final=(0, 1, 2, 3)):
-        return lambda c: {"out": relayout(_ref_out(c), src, dst, final)}
+        return lambda c: {"out": relayout(ref_out(c), src, dst, final)}
 
     return [
         *forward_variants(),
@@ -49,14 +49,14 @@ def _layer_forward_variants() -> list[Variant]:
             "weight-flatten-order",
             "Your output equals a convolution whose filters were flattened in (HH, WW, C) "
             "order while cols rows are in (C, HH, WW) order; with C == 1 it is the same.",
-            lambda c: _out(c.ref_win, c, _w_hwc(c.a["w"])),
+            lambda c: out_of(c.ref_win, c, _w_hwc(c.a["w"])),
         ),
         Variant(
             "filter-hw-swapped",
             "Your output equals a convolution whose filter taps were paired in (c, dj, di) "
             "order with w's (c, di, dj): HH and WW are exchanged in im2col or in a reshape "
             "of w.",
-            lambda c: _out(c.ref_win, c, _w_cji(c.a["w"])),
+            lambda c: out_of(c.ref_win, c, _w_cji(c.a["w"])),
         ),
         Variant(
             "gemm-reshape-order",
@@ -68,7 +68,7 @@ def _layer_forward_variants() -> list[Variant]:
             "gemm-reshape-order",
             "Your output is the GEMM result left as (F, N, H_out, W_out): the final "
             "`.transpose(1, 0, 2, 3)` is missing.",
-            lambda c: {"out": _ref_out(c).transpose(1, 0, 2, 3)},
+            lambda c: {"out": ref_out(c).transpose(1, 0, 2, 3)},
         ),
         Variant(
             "gemm-reshape-order",
@@ -85,7 +85,7 @@ def _layer_forward_variants() -> list[Variant]:
         Variant(
             "gemm-reshape-order",
             "Your output is left as (N, H_out, W_out, F): the final transpose is missing.",
-            lambda c: {"out": _ref_out(c).transpose(0, 2, 3, 1)},
+            lambda c: {"out": ref_out(c).transpose(0, 2, 3, 1)},
         ),
         Variant(
             "cols-n-fastest",
@@ -109,7 +109,7 @@ class LayerForwardChecker(ForwardChecker):
 
 def _layer_backward_variants() -> list[Variant]:
     def with_dout(c, dout_eff):
-        g = grads_from_windows(c.ref_win, c.a["w"], dout_eff, *_geom(c))
+        g = grads_from_windows(c.ref_win, c.a["w"], dout_eff, *pad_geom(c))
         _, _, db = ref_grads(c)
         return {"dx": crop(g[0], c.spec), "dw": g[1], "db": np.asarray(db)}
 
@@ -131,7 +131,7 @@ def _layer_backward_variants() -> list[Variant]:
 
     def w_order(c, dw_too: bool):
         w = c.a["w"]
-        g = grads_from_windows(c.ref_win, _w_hwc(w), c.a["dout"], *_geom(c))
+        g = grads_from_windows(c.ref_win, _w_hwc(w), c.a["dout"], *pad_geom(c))
         _, dw, db = ref_grads(c)
         if dw_too:
             F, C, HH, WW = w.shape
@@ -179,8 +179,6 @@ class LayerBackwardChecker(BackwardChecker):
     """
 
     name = "layer_backward"
-    functions = ("conv_backward", "conv_forward")
-    required = ("conv_backward", "conv_forward")
     stages = _STAGES
     default_stage = "loops"
 

@@ -10,10 +10,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from .. import layers, naive
-from .checker import Checker, none_check, unpack
+from .checker import Checker
 from .exceptions import bias_exception, filter_hw_exception, padding_exception
-from .fingerprints import (
+from .mutations import (
     Variant,
     conv_from_windows,
     crop,
@@ -33,11 +32,11 @@ __all__ = [
 _OUT_AXES = ("n", "f", "i (output row)", "j (output column)")
 
 
-def _ref_out(c):
+def ref_out(c):
     return c.memo("ref_out", lambda: conv_from_windows(c.ref_win, c.a["w"], c.a["b"]))
 
 
-def _out(win, c, w=None):
+def out_of(win, c, w=None):
     if win is None:
         return None
     return {"out": conv_from_windows(win, c.a["w"] if w is None else w, c.a["b"])}
@@ -49,7 +48,7 @@ def _bias_broadcast(c, shape):
     None when the shapes do not broadcast (the student's code would raise).
     """
     b = c.a["b"]
-    no_bias = _ref_out(c) - b[None, :, None, None]
+    no_bias = ref_out(c) - b[None, :, None, None]
     return {"out": no_bias + b.reshape(shape)}
 
 
@@ -60,7 +59,7 @@ def forward_variants() -> list[Variant]:
         return c.win(Ho=c.spec.H_out, Wo=c.spec.W_out, **kw)
 
     def rel(src, dst, final=(0, 1, 2, 3)):
-        return lambda c: {"out": relayout(_ref_out(c), src, dst, final)}
+        return lambda c: {"out": relayout(ref_out(c), src, dst, final)}
 
     p = lambda c: c.spec.pad  # noqa: E731
     return [
@@ -68,7 +67,7 @@ def forward_variants() -> list[Variant]:
             "hw-swapped",
             "Your output equals the reference with its last two axes transposed; square "
             "outputs hide it.",
-            lambda c: {"out": _ref_out(c).transpose(0, 1, 3, 2)},
+            lambda c: {"out": ref_out(c).transpose(0, 1, 3, 2)},
         ),
         Variant(
             "hw-swapped",
@@ -104,43 +103,43 @@ def forward_variants() -> list[Variant]:
         Variant(
             "hw-swapped",
             "Your loops run i over range(W_out) and j over range(H_out).",
-            lambda c: _out(c.win(Ho=c.spec.W_out, Wo=c.spec.H_out), c),
+            lambda c: out_of(c.win(Ho=c.spec.W_out, Wo=c.spec.H_out), c),
         ),
         Variant(
             "kernel-flipped",
             "Your output equals the reference computed with the kernel flipped, "
             "`w[:, :, ::-1, ::-1]` (a true convolution).",
-            lambda c: _out(c.ref_win, c, c.a["w"][:, :, ::-1, ::-1]),
+            lambda c: out_of(c.ref_win, c, c.a["w"][:, :, ::-1, ::-1]),
         ),
         Variant(
             "stride-ignored",
             "Your windows start at row i and column j instead of i*stride and j*stride.",
-            lambda c: _out(sized(c, stride=1), c),
+            lambda c: out_of(sized(c, stride=1), c),
         ),
         Variant(
             "stride-ignored",
             "Your output is the stride-1 output.",
-            lambda c: _out(c.win(stride=1), c),
+            lambda c: out_of(c.win(stride=1), c),
         ),
         Variant(
             "pad-ignored",
             "Your output equals the convolution of the unpadded input.",
-            lambda c: _out(c.win(pads=(0, 0, 0, 0)), c),
+            lambda c: out_of(c.win(pads=(0, 0, 0, 0)), c),
         ),
         Variant(
             "pad-wrong-axes",
             "Your output equals the convolution of the input padded on the top and left only.",
-            lambda c: _out(c.win(pads=(p(c), 0, p(c), 0)), c),
+            lambda c: out_of(c.win(pads=(p(c), 0, p(c), 0)), c),
         ),
         Variant(
             "pad-wrong-axes",
             "Your output equals the convolution of the input padded on the bottom and right only.",
-            lambda c: _out(c.win(pads=(0, p(c), 0, p(c))), c),
+            lambda c: out_of(c.win(pads=(0, p(c), 0, p(c))), c),
         ),
         Variant(
             "bias-missing",
             "Your output equals the reference minus b[f] in every channel f.",
-            lambda c: {"out": _ref_out(c) - c.a["b"][None, :, None, None]},
+            lambda c: {"out": ref_out(c) - c.a["b"][None, :, None, None]},
         ),
         Variant(
             "bias-wrong-axis",
@@ -167,20 +166,13 @@ class ForwardChecker(Checker):
 
     name = "conv_forward"
     title = "conv_forward"
-    functions = ("conv_forward",)
-    required = ("conv_forward",)
     outputs = ("out",)
     describe_as = "conv"
     axis_names: ClassVar[dict] = {"out": _OUT_AXES}
 
-    def call(self, funcs, arrays, case, where):
-        sp = case.spec
-        res = funcs["conv_forward"](
-            arrays["x"], arrays["w"], arrays["b"], {"stride": sp.stride, "pad": sp.pad}
-        )
-        return {"out": unpack(none_check(res), ("out", "cache"), where[0])["out"]}
-
     def reference(self, case, arrays):
+        from .. import layers
+
         sp = case.spec
         param = {"stride": sp.stride, "pad": sp.pad}
         out, _ = layers.conv_forward(arrays["x"], arrays["w"], arrays["b"], param, backend="fancy")
@@ -193,7 +185,7 @@ class ForwardChecker(Checker):
         return bias_exception(rec) or padding_exception(rec) or filter_hw_exception(rec)
 
 
-def _geom(c):
+def pad_geom(c):
     sp = c.spec
     return sp.H + 2 * sp.pad, sp.W + 2 * sp.pad, sp.stride, sp.stride
 
@@ -201,7 +193,7 @@ def _geom(c):
 def ref_grads(c):
     """``(dx_pad, dw, db)`` of the reference geometry, memoised."""
     return c.memo(
-        "ref_grads", lambda: grads_from_windows(c.ref_win, c.a["w"], c.a["dout"], *_geom(c))
+        "ref_grads", lambda: grads_from_windows(c.ref_win, c.a["w"], c.a["dout"], *pad_geom(c))
     )
 
 
@@ -221,18 +213,18 @@ def backward_variants() -> list[Variant]:
 
     def flipped(c):
         wf = c.a["w"][:, :, ::-1, ::-1]
-        g = grads_from_windows(c.ref_win, wf, c.a["dout"], *_geom(c))
+        g = grads_from_windows(c.ref_win, wf, c.a["dout"], *pad_geom(c))
         return _grads(crop(g[0], c.spec), g[1][:, :, ::-1, ::-1], g[2])
 
     def no_stride(c):
         sp = c.spec
         win = c.win(stride=1, Ho=sp.H_out, Wo=sp.W_out)
-        Hp, Wp, _, _ = _geom(c)
+        Hp, Wp, _, _ = pad_geom(c)
         g = grads_from_windows(win, c.a["w"], c.a["dout"], Hp, Wp, 1, 1)
         return None if g is None else _grads(crop(g[0], sp), g[1], g[2])
 
     def assign(c, D, order="ij"):
-        xp = fold_assign(D, *_geom(c), order=order)
+        xp = fold_assign(D, *pad_geom(c), order=order)
         _, dw, db = ref_grads(c)
         return None if xp is None else _grads(crop(xp, c.spec), dw, db)
 
@@ -243,7 +235,7 @@ def backward_variants() -> list[Variant]:
         return assign(c, D)
 
     def fancy(c):
-        xp = fold_fancy_plus_equals(dwin(c), *_geom(c))
+        xp = fold_fancy_plus_equals(dwin(c), *pad_geom(c))
         _, dw, db = ref_grads(c)
         return _grads(crop(xp, c.spec), dw, db)
 
@@ -333,8 +325,6 @@ class BackwardChecker(Checker):
 
     name = "conv_backward"
     title = "conv_backward"
-    functions = ("conv_backward", "conv_forward")
-    required = ("conv_backward",)
     outputs = ("dx", "dw", "db")
     primary = "dout"
     describe_as = "conv"
@@ -343,27 +333,10 @@ class BackwardChecker(Checker):
         "dw": ("f", "c", "di (filter row)", "dj (filter column)"),
         "db": ("f",),
     }
-    forward_reference = staticmethod(naive.conv_forward)
-
-    def call(self, funcs, arrays, case, where):
-        sp = case.spec
-        param = {"stride": sp.stride, "pad": sp.pad}
-        forward = funcs.get("conv_forward")
-        if forward is None:
-            cache = (arrays["x"], arrays["w"], arrays["b"], param)
-        else:
-            where[0] = "conv_forward"
-            res = unpack(
-                none_check(forward(arrays["x"], arrays["w"], arrays["b"], param)),
-                ("out", "cache"),
-                "conv_forward",
-            )
-            cache = res["cache"]
-        where[0] = "conv_backward"
-        grads = none_check(funcs["conv_backward"](arrays["dout"], cache))
-        return unpack(grads, ("dx", "dw", "db"), "conv_backward")
 
     def reference(self, case, arrays):
+        from .. import layers
+
         sp = case.spec
         param = {"stride": sp.stride, "pad": sp.pad}
         _, cache = layers.conv_forward(

@@ -53,6 +53,15 @@ class Outcome:
     stage : str
         Which student function failed (``"conv_forward"`` for a forward that
         raised before the backward could run), else ``""``.
+    error_where : str
+        For an exception: the innermost line of the student's own code that it
+        passed through, ``"<file>:<line> in <function>: <source>"``, else ``""``.
+    lines : int
+        Python lines the student's own code executed during the call (-1: not
+        counted); see :class:`cs_conv.check.runner.LineCounter`.
+    trace_removed : bool
+        The student's code switched off (or replaced) the line counter's tracer
+        during the call.
     """
 
     index: int
@@ -64,6 +73,9 @@ class Outcome:
     seconds: float = 0.0
     warning: str = ""
     stage: str = ""
+    error_where: str = ""
+    lines: int = -1
+    trace_removed: bool = False
 
     @property
     def not_implemented(self) -> bool:
@@ -81,8 +93,8 @@ class Outcome:
         >>> o = Outcome(3, outputs={"cols": np.eye(2)})
         >>> p = o.to_payload()
         >>> sorted(p["meta"]), sorted(p["arrays"])  # doctest: +NORMALIZE_WHITESPACE
-        (['error_message', 'error_type', 'index', 'mutated', 'outputs', 'seconds',
-          'stage', 'status', 'warning'], ['cols'])
+        (['error_message', 'error_type', 'error_where', 'index', 'lines', 'mutated',
+          'outputs', 'seconds', 'stage', 'status', 'trace_removed', 'warning'], ['cols'])
         >>> Outcome.from_payload(p).outputs["cols"].tolist()
         [[1.0, 0.0], [0.0, 1.0]]
         """
@@ -96,6 +108,9 @@ class Outcome:
             "seconds": float(self.seconds),
             "warning": _text(self.warning, 500),
             "stage": _text(self.stage, 100),
+            "error_where": _text(self.error_where, 500),
+            "lines": int(self.lines),
+            "trace_removed": bool(self.trace_removed),
         }
         arrays = {name: np.asarray(a) for name, a in self.outputs.items()}
         return {"meta": meta, "arrays": arrays}
@@ -130,6 +145,10 @@ class Outcome:
             mutated = meta.get("mutated", [])
             if not isinstance(mutated, list) or len(mutated) > _MAX_ITEMS:
                 raise ValueError("bad mutated list")
+            lines = meta.get("lines", -1)
+            removed = meta.get("trace_removed", False)
+            if type(lines) is not int or not isinstance(removed, bool):
+                raise ValueError("bad line count")
             return cls(
                 index=index,
                 status=status,
@@ -140,6 +159,9 @@ class Outcome:
                 seconds=float(meta.get("seconds", 0.0)),
                 warning=_text(meta.get("warning", ""), 500),
                 stage=_text(meta.get("stage", ""), 100),
+                error_where=_text(meta.get("error_where", ""), 500),
+                lines=max(-1, lines),
+                trace_removed=removed,
             )
         except (KeyError, TypeError, ValueError) as exc:
             return cls(index, status="bad-payload", error_message=_text(exc, 300))

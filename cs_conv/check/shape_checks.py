@@ -6,10 +6,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..geometry import conv_output_shape
-from ..padding import pad_input
-from .checker import Checker, none_check
-from .fingerprints import Variant, lenient_out
+from .checker import Checker
+from .mutations import Variant, lenient_out
 
 __all__ = ["OutputShapeChecker", "PadChecker"]
 
@@ -68,20 +66,15 @@ class OutputShapeChecker(Checker):
 
     name = "conv_output_shape"
     title = "conv_output_shape"
-    functions = ("conv_output_shape",)
-    required = ("conv_output_shape",)
     outputs = ("shape",)
     describe_as = "shape"
     exact = True
     twins = False
     axis_names: ClassVar[dict] = {"shape": ("entries",)}
 
-    def call(self, funcs, arrays, case, where):
-        sp = case.spec
-        res = none_check(funcs["conv_output_shape"](sp.x_shape, sp.w_shape, sp.stride, sp.pad))
-        return {"shape": res}
-
     def reference(self, case, arrays):
+        from ..geometry import conv_output_shape
+
         sp = case.spec
         return {"shape": np.array(conv_output_shape(sp.x_shape, sp.w_shape, sp.stride, sp.pad))}
 
@@ -151,16 +144,13 @@ class PadChecker(Checker):
 
     name = "pad_input"
     title = "pad_input"
-    functions = ("pad_input",)
-    required = ("pad_input",)
     outputs = ("x_pad",)
     describe_as = "pad"
     axis_names: ClassVar[dict] = {"x_pad": ("N", "C", "H + 2*pad", "W + 2*pad")}
 
-    def call(self, funcs, arrays, case, where):
-        return {"x_pad": none_check(funcs["pad_input"](arrays["x"], case.spec.pad))}
-
     def reference(self, case, arrays):
+        from ..padding import pad_input
+
         return {"x_pad": pad_input(arrays["x"], case.spec.pad)}
 
     def variants(self, stage):

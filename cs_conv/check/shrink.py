@@ -106,7 +106,7 @@ def shrink_focus(checker, funcs, diag, *, stage=None, budget: int = 24):
         for spec in candidates(current.case.spec):
             tries += 1
             case = current.case.with_spec(spec, tries)
-            rec = checker.record(case, checker._run_one(funcs, case))
+            rec = checker.record(case, checker.run_one(funcs, case))
             if _same_failure(checker, focus, rec, diag):
                 rec.hits = (
                     []
