@@ -76,9 +76,21 @@ def _grade_args(p, default_out: str, limits: Limits) -> None:
 def cmd_release(args):
     from .course import default_source_dir
     from .release import release
+    from .student_package import WheelBuildError, build_student_wheel
 
     written = release(args.source or default_source_dir(), args.out)
     print(f"released {len(written)} notebook(s) to {args.out}")
+    if args.no_wheel:
+        return 0
+    print("building the student package (every module compiled; a few minutes) ...")
+    try:
+        wheel = build_student_wheel(Path(args.out) / "dist")
+    except WheelBuildError as exc:
+        print(f"cs-conv release: the student package was not built: {exc}", file=sys.stderr)
+        print(f"(the notebooks in {args.out} are written)", file=sys.stderr)
+        return 1
+    print(f"student package: {wheel}")
+    print("  install it on the class's hub (pip install it): it holds no readable solution")
     return 0
 
 
@@ -184,9 +196,18 @@ def _course_args(p, out_help: str) -> None:
 
 def register(subparsers) -> None:
     """Add the grading subcommands to ``cs-conv``'s subparsers."""
-    p = subparsers.add_parser("release", help="write the student versions of the notebooks")
+    p = subparsers.add_parser(
+        "release",
+        help="write the student versions of the notebooks and the package students install",
+        description="Writes OUT/<notebook>.ipynb (solutions and hidden tests removed) and "
+        "OUT/dist/cs_conv-*.whl: cs_conv with every module compiled and no source, for the "
+        "class's hub.",
+    )
     p.add_argument("--out", default="release", help="output folder (default release/)")
     p.add_argument("--source", default=None, help="source notebooks (default ./notebooks)")
+    p.add_argument(
+        "--no-wheel", action="store_true", help="the notebooks only, not the student package"
+    )
     p.set_defaults(func=cmd_release)
 
     p = subparsers.add_parser(

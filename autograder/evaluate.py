@@ -199,8 +199,10 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
         )
         test_flags = []
         origins = raw_t.get("origins") or {}
-        if any(policy.origin_is_reference(o, package_dir) for o in origins.values()):
-            test_flags.append("function comes from the reference package")
+        bad = [o for o in origins.values() if policy.origin_is_reference(o, package_dir)]
+        if bad:
+            module = str(bad[0].get("module") or bad[0].get("file") or "?")[:80]
+            test_flags.append(f"function comes from the reference package ({module})")
         calls = raw_t.get("reference_calls")
         if isinstance(calls, list) and calls:
             shown = ", ".join(str(c)[:80] for c in calls[:4])

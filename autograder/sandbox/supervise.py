@@ -248,6 +248,7 @@ class _Supervisor:
             isolate_network=self.kind == "plain",
             forbidden=POLICY.forbidden,
             allowed=POLICY.allowed,
+            hidden_modules=launch.reference_mask().hidden_modules if self.kind == "bwrap" else (),
             rlimits={"memory": lim.memory, "cpu": lim.cpu, "nproc": lim.nproc, "fsize": lim.fsize},
         )
 

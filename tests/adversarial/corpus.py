@@ -406,8 +406,9 @@ EXPECT = {
     ),
     "reference_hidden_import": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
-        reason=["reference package"],
-        note="no import statement: caught by the function's origin (best effort)",
+        reason=["cs_conv.naive"],
+        note="no import statement: bwrap hides the module (its stand-in reports the call); "
+        "the plain fallback catches it by the function's origin",
     ),
     # neither in the AST nor in the function's origin: the worker's reference watch sees
     # the call (conv_backward runs the student's conv_forward to make its cache)

@@ -75,9 +75,12 @@ class ReferenceWatch:
         self._saved = None
 
     def _reference(self, filename) -> bool:
-        return (
-            filename.startswith(self.root) and not filename.startswith(self.allowed)
-        ) or filename.startswith(self.libraries)
+        # a package's __init__ only finds the module an attribute names (lazy imports):
+        # what that module does is seen when its own functions are entered
+        package = filename.startswith(self.root) and not filename.endswith("__init__.py")
+        return (package and not filename.startswith(self.allowed)) or filename.startswith(
+            self.libraries
+        )
 
     def _hook(self, frame, event, arg):
         if event == "c_call":
