@@ -32,9 +32,20 @@ Stages
 :mod:`cs_conv.im2col_cython`  the same by a compiled Cython kernel
 :mod:`cs_conv.layers`         conv layer = im2col + one GEMM, any backend
 :mod:`cs_conv.gradcheck`      numerical gradients and ``rel_error``
+:mod:`cs_conv.pooling`        max pooling by loops, forward and backward
+:mod:`cs_conv.pooling_im2col` max pooling through im2col/col2im of the N*C planes
 """
 
-from . import gradcheck, im2col_cython, im2col_fancy, im2col_loops, layers, naive
+from . import (
+    gradcheck,
+    im2col_cython,
+    im2col_fancy,
+    im2col_loops,
+    layers,
+    naive,
+    pooling,
+    pooling_im2col,
+)
 from .geometry import conv_output_shape
 from .padding import pad_input
 
@@ -49,4 +60,6 @@ __all__ = [
     "layers",
     "naive",
     "pad_input",
+    "pooling",
+    "pooling_im2col",
 ]
