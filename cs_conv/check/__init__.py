@@ -26,6 +26,7 @@ from .im2col_checks import Col2imChecker, Im2colChecker, IndicesChecker
 from .layer_checks import LayerBackwardChecker, LayerForwardChecker
 from .naive_checks import BackwardChecker, ForwardChecker
 from .outcome import Outcome
+from .pool_checks import PoolBackwardChecker, PoolForwardChecker
 from .result import CaseReport, CheckResult, assert_ok
 from .shape_checks import OutputShapeChecker, PadChecker
 
@@ -49,6 +50,8 @@ __all__ = [
     "check_layer_backward",
     "check_layer_forward",
     "check_pad_input",
+    "check_pool_backward",
+    "check_pool_forward",
     "make_cases",
     "markdown_table",
 ]
@@ -65,6 +68,8 @@ CHECKERS: dict[str, Checker] = {
         IndicesChecker(),
         LayerForwardChecker(),
         LayerBackwardChecker(),
+        PoolForwardChecker(),
+        PoolBackwardChecker(),
     )
 }
 """Every checker by name."""
@@ -148,6 +153,45 @@ def check_layer_backward(
     """
     return CHECKERS["layer_backward"].check(
         {"conv_backward": conv_backward, "conv_forward": conv_forward},
+        key=key,
+        stage=stage,
+        shrink=shrink,
+    )
+
+
+def check_pool_forward(
+    max_pool_forward, *, stage="loops", key="visible", shrink=True
+) -> CheckResult:
+    """Check ``max_pool_forward(x, pool_param) -> (out, cache)``; ``stage``: loops | im2col.
+
+    Examples
+    --------
+    >>> from cs_conv import pooling
+    >>> check_pool_forward(pooling.max_pool_forward).passed
+    True
+    """
+    return CHECKERS["pool_forward"].check(
+        {"max_pool_forward": max_pool_forward}, key=key, stage=stage, shrink=shrink
+    )
+
+
+def check_pool_backward(
+    max_pool_backward, max_pool_forward, *, stage="loops", key="visible", shrink=True
+) -> CheckResult:
+    """Check ``max_pool_backward(dout, cache) -> dx``; ``stage``: loops | im2col.
+
+    The cache passed to ``max_pool_backward`` is the one the student's
+    ``max_pool_forward`` returns.  Ties at a window's maximum send the gradient
+    to the first maximum in row-major order; overlapping windows add.
+
+    Examples
+    --------
+    >>> from cs_conv import pooling_im2col as p
+    >>> check_pool_backward(p.max_pool_backward, p.max_pool_forward, stage="im2col").passed
+    True
+    """
+    return CHECKERS["pool_backward"].check(
+        {"max_pool_backward": max_pool_backward, "max_pool_forward": max_pool_forward},
         key=key,
         stage=stage,
         shrink=shrink,
