@@ -10,6 +10,7 @@ pooling (see ``docs/mistakes.md``); the reference is
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import ClassVar
 
@@ -24,6 +25,25 @@ __all__ = ["PoolBackwardChecker", "PoolForwardChecker"]
 _STAGES = ("loops", "im2col")
 _OUT_AXES = ("n", "c", "i (output row)", "j (output column)")
 _SHOW_LIMIT = 48
+
+
+def channels_reshape_exception(rec):
+    """``pool-across-channels`` when the maxima of the windows of *all* channels, one per
+    window, were reshaped to ``(N, C, H_out, W_out)``: C > 1 times too few values."""
+    o, sp = rec.outcome, rec.case.spec
+    m = re.search(r"cannot reshape array of size (\d+) into shape \(([\d, ]+)\)", o.error_message)
+    if m is None or sp.C == 1:
+        return None
+    shape = tuple(int(v) for v in m.group(2).replace(" ", "").split(",") if v)
+    if int(m.group(1)) != sp.N * sp.H_out * sp.W_out or shape != sp.out_shape:
+        return None
+    return (
+        "pool-across-channels",
+        f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: {m.group(1)} = "
+        f"N*H_out*W_out values, one per window of all {sp.C} channels, where "
+        f"N*C*H_out*W_out are needed (an im2col of x with its channels, a maximum down "
+        f"columns of C*PH*PW taps).",
+    )
 
 
 def _planes_text(a: np.ndarray, name: str) -> list[str]:
@@ -74,7 +94,7 @@ class PoolForwardChecker(Checker):
         return forward_variants()
 
     def exception_code(self, rec):
-        return None
+        return channels_reshape_exception(rec)
 
     shown: tuple = ("x",)
 

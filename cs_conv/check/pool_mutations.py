@@ -16,11 +16,17 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "PICKS",
+    "across_channels_dx",
+    "case_geometry",
+    "case_windows",
+    "max_routed_dx",
     "pool_windows",
     "route_add",
     "route_assign",
+    "routed_dx",
     "scatter_positions",
     "tap_weights",
+    "true_counts",
     "window_argmax",
 ]
 
@@ -162,3 +168,77 @@ def scatter_positions(shape, rows, cols, dout, *, assign: bool = False, order: s
     for i, j in pairs:
         out[n[..., 0, 0], c[..., 0, 0], rows[:, :, i, j], cols[:, :, i, j]] = dout[:, :, i, j]
     return out
+
+
+# ------------------------------------------- on a case (a fingerprints.Ctx)
+def case_geometry(c, PH=None, PW=None, sh=None, sw=None, Ho=None, Wo=None):
+    """The case's pooling sizes, with any of them replaced (a mistake's geometry)."""
+    sp = c.spec
+    return (
+        sp.HH if PH is None else PH,
+        sp.WW if PW is None else PW,
+        sp.stride if sh is None else sh,
+        sp.stride if sw is None else sw,
+        Ho,
+        Wo,
+    )
+
+
+def case_windows(c, **kw):
+    """The windows of case context ``c`` with any size replaced (memoised), or None."""
+    g = case_geometry(c, **kw)
+    return c.memo(("pool-win", g), lambda: pool_windows(c.a["x"], *g))
+
+
+def true_counts(c):
+    """The true output counts, as loops over ``range(H_out)`` use them."""
+    return {"Ho": c.spec.H_out, "Wo": c.spec.W_out}
+
+
+def routed_dx(c, pick="first", dout=None, *, assign=None, **geometry):
+    """dx of windows of ``geometry`` spreading dout by ``pick``; ``assign`` an order."""
+    sp = c.spec
+    g = case_geometry(c, **{**true_counts(c), **geometry})
+    win = case_windows(c, **{**true_counts(c), **geometry})
+    if win is None:
+        return None
+    dout = c.a["dout"] if dout is None else dout
+    D = tap_weights(win, pick) * dout[..., None, None]
+    if assign is not None:
+        return {"dx": route_assign(D, sp.H, sp.W, g[2], g[3], assign)}
+    return {"dx": route_add(D, sp.H, sp.W, g[2], g[3])}
+
+
+def max_routed_dx(c, *, offset=True, unravel=None, assign=None):
+    """dx with each window's gradient at its first maximum, found by a flat index that is
+    unravelled with rows of ``unravel`` (default pool_width), offset by the window's corner
+    or not, and added or (``assign`` an order) assigned."""
+    sp = c.spec
+    k = window_argmax(case_windows(c, **true_counts(c)))
+    width = sp.WW if unravel is None else unravel
+    di, dj = np.divmod(k, width)
+    if offset:
+        i = np.arange(sp.H_out)[:, None] * sp.stride
+        j = np.arange(sp.W_out)[None, :] * sp.stride
+        di, dj = di + i, dj + j
+    dx = scatter_positions(
+        sp.x_shape, di, dj, c.a["dout"], assign=assign is not None, order=assign or "ij"
+    )
+    return None if dx is None else {"dx": dx}
+
+
+def across_channels_dx(c, every):
+    """dx when each window's gradient goes to the (first, or ``every``) maximum over all
+    channels of the window."""
+    sp = c.spec
+    win = case_windows(c, **true_counts(c))
+    N, C, Ho, Wo, PH, PW = win.shape
+    block = win.transpose(0, 2, 3, 1, 4, 5).reshape(N, Ho, Wo, C * PH * PW)
+    if every:
+        mask = (block == block.max(axis=-1, keepdims=True)).astype(np.float64)
+    else:
+        mask = np.zeros(block.shape)
+        np.put_along_axis(mask, block.argmax(axis=-1)[..., None], 1.0, axis=-1)
+    mask = mask.reshape(N, Ho, Wo, C, PH, PW).transpose(0, 3, 1, 2, 4, 5)
+    D = mask * c.a["dout"].sum(axis=1, keepdims=True)[..., None, None]
+    return {"dx": route_add(D, sp.H, sp.W, sp.stride, sp.stride)}

@@ -11,46 +11,22 @@ import numpy as np
 
 from .fingerprints import Variant, relayout
 from .pool_mutations import (
-    pool_windows,
-    route_add,
-    route_assign,
-    scatter_positions,
-    tap_weights,
-    window_argmax,
+    across_channels_dx,
+    case_windows,
+    max_routed_dx,
+    routed_dx,
+    true_counts,
 )
 
 __all__ = ["backward_variants", "forward_variants"]
 
 
-def _geom(c, PH=None, PW=None, sh=None, sw=None, Ho=None, Wo=None):
-    """The case's pooling sizes, with any of them replaced (a mistake's geometry)."""
-    sp = c.spec
-    return (
-        sp.HH if PH is None else PH,
-        sp.WW if PW is None else PW,
-        sp.stride if sh is None else sh,
-        sp.stride if sw is None else sw,
-        Ho,
-        Wo,
-    )
-
-
-def _win(c, **kw):
-    g = _geom(c, **kw)
-    return c.memo(("pool-win", g), lambda: pool_windows(c.a["x"], *g))
-
-
 def _ref_out(c):
-    return c.memo("pool-ref-out", lambda: _win(c).max(axis=(4, 5)))
+    return c.memo("pool-ref-out", lambda: case_windows(c).max(axis=(4, 5)))
 
 
 def _max(win):
     return None if win is None else {"out": win.max(axis=(4, 5))}
-
-
-def _counts(c):
-    """The true output counts, as loops over ``range(H_out)`` use them."""
-    return {"Ho": c.spec.H_out, "Wo": c.spec.W_out}
 
 
 def _across_channels(win):
@@ -65,26 +41,26 @@ def _rel_out(src, dst, final=(0, 1, 2, 3)):
 
 def _swapped_pool(c, counts):
     sp = c.spec
-    return _max(_win(c, PH=sp.WW, PW=sp.HH, **(_counts(c) if counts else {})))
+    return _max(case_windows(c, PH=sp.WW, PW=sp.HH, **(true_counts(c) if counts else {})))
 
 
 def _stride_as_pool(c, counts):
     s = c.spec.stride
-    return _max(_win(c, PH=s, PW=s, **(_counts(c) if counts else {})))
+    return _max(case_windows(c, PH=s, PW=s, **(true_counts(c) if counts else {})))
 
 
 def _pool_as_stride(c, counts):
     sp = c.spec
-    return _max(_win(c, sh=sp.HH, sw=sp.WW, **(_counts(c) if counts else {})))
+    return _max(case_windows(c, sh=sp.HH, sw=sp.WW, **(true_counts(c) if counts else {})))
 
 
 def _counts_from_pool(c):
     sp = c.spec
-    return _max(_win(c, Ho=sp.H // sp.HH, Wo=sp.W // sp.WW))
+    return _max(case_windows(c, Ho=sp.H // sp.HH, Wo=sp.W // sp.WW))
 
 
 def _mean(c):
-    win = _win(c)
+    win = case_windows(c)
     return {"out": win.mean(axis=(4, 5))}
 
 
@@ -109,7 +85,7 @@ def _forward_layout() -> list[Variant]:
         Variant(
             "hw-swapped",
             "Your loops run i over range(W_out) and j over range(H_out).",
-            lambda c: _max(_win(c, Ho=c.spec.W_out, Wo=c.spec.H_out)),
+            lambda c: _max(case_windows(c, Ho=c.spec.W_out, Wo=c.spec.H_out)),
         ),
         Variant(
             "pool-hw-swapped",
@@ -120,6 +96,16 @@ def _forward_layout() -> list[Variant]:
             "pool-hw-swapped",
             "Your windows are pool_width rows by pool_height columns.",
             lambda c: _swapped_pool(c, True),
+        ),
+        Variant(
+            "pool-hw-swapped",
+            "Your windows are pool_height x pool_height: pool_width is never used.",
+            lambda c: _max(case_windows(c, PW=c.spec.HH, **true_counts(c))),
+        ),
+        Variant(
+            "pool-hw-swapped",
+            "Your windows are pool_width x pool_width: pool_height is never used.",
+            lambda c: _max(case_windows(c, PH=c.spec.WW, **true_counts(c))),
         ),
     ]
 
@@ -158,12 +144,22 @@ def _forward_windows() -> list[Variant]:
         Variant(
             "stride-ignored",
             "Your windows start at row i and column j instead of i*stride and j*stride.",
-            lambda c: _max(_win(c, sh=1, sw=1, **_counts(c))),
+            lambda c: _max(case_windows(c, sh=1, sw=1, **true_counts(c))),
         ),
         Variant(
             "stride-ignored",
             "Your output is the stride-1 pooling.",
-            lambda c: _max(_win(c, sh=1, sw=1)),
+            lambda c: _max(case_windows(c, sh=1, sw=1)),
+        ),
+        Variant(
+            "stride-ignored",
+            "Your windows start at column j instead of j*stride (the rows are right).",
+            lambda c: _max(case_windows(c, sw=1, **true_counts(c))),
+        ),
+        Variant(
+            "stride-ignored",
+            "Your windows start at row i instead of i*stride (the columns are right).",
+            lambda c: _max(case_windows(c, sh=1, **true_counts(c))),
         ),
         Variant(
             "pool-forward-mean",
@@ -173,7 +169,7 @@ def _forward_windows() -> list[Variant]:
         Variant(
             "pool-across-channels",
             "Your output is, in every channel, the maximum over all channels of the window.",
-            lambda c: {"out": _across_channels(_win(c))},
+            lambda c: {"out": _across_channels(case_windows(c))},
         ),
         Variant(
             "pool-planes-order",
@@ -195,60 +191,16 @@ def forward_variants() -> list[Variant]:
     return _forward_layout() + _forward_windows()
 
 
-def _routed(c, pick="first", dout=None, *, assign=None, **geometry):
-    """dx of windows of ``geometry`` spreading dout by ``pick``; ``assign`` an order."""
-    sp = c.spec
-    g = _geom(c, **{**_counts(c), **geometry})
-    win = _win(c, **{**_counts(c), **geometry})
-    if win is None:
-        return None
-    dout = c.a["dout"] if dout is None else dout
-    D = tap_weights(win, pick) * dout[..., None, None]
-    if assign is not None:
-        return {"dx": route_assign(D, sp.H, sp.W, g[2], g[3], assign)}
-    return {"dx": route_add(D, sp.H, sp.W, g[2], g[3])}
-
-
-def _at_max(c, *, offset=True, unravel=None, assign=None):
-    sp = c.spec
-    k = window_argmax(_win(c, **_counts(c)))
-    width = sp.WW if unravel is None else unravel
-    di, dj = np.divmod(k, width)
-    if offset:
-        i = np.arange(sp.H_out)[:, None] * sp.stride
-        j = np.arange(sp.W_out)[None, :] * sp.stride
-        di, dj = di + i, dj + j
-    dx = scatter_positions(
-        sp.x_shape, di, dj, c.a["dout"], assign=assign is not None, order=assign or "ij"
-    )
-    return None if dx is None else {"dx": dx}
-
-
-def _across(c, every):
-    sp = c.spec
-    win = _win(c, **_counts(c))
-    N, C, Ho, Wo, PH, PW = win.shape
-    block = win.transpose(0, 2, 3, 1, 4, 5).reshape(N, Ho, Wo, C * PH * PW)
-    if every:
-        mask = (block == block.max(axis=-1, keepdims=True)).astype(np.float64)
-    else:
-        mask = np.zeros(block.shape)
-        np.put_along_axis(mask, block.argmax(axis=-1)[..., None], 1.0, axis=-1)
-    mask = mask.reshape(N, Ho, Wo, C, PH, PW).transpose(0, 3, 1, 2, 4, 5)
-    D = mask * c.a["dout"].sum(axis=1, keepdims=True)[..., None, None]
-    return {"dx": route_add(D, sp.H, sp.W, sp.stride, sp.stride)}
-
-
 def _dout_rel(src, dst):
     def fn(c):
-        return _routed(c, dout=relayout(c.a["dout"], src, dst))
+        return routed_dx(c, dout=relayout(c.a["dout"], src, dst))
 
     return fn
 
 
 def _dx_rel(src, dst, final=(0, 1, 2, 3)):
     def fn(c):
-        ref = _routed(c)
+        ref = routed_dx(c)
         return None if ref is None else {"dx": relayout(ref["dx"], src, dst, final)}
 
     return fn
@@ -256,7 +208,7 @@ def _dx_rel(src, dst, final=(0, 1, 2, 3)):
 
 def _swap_dout(c):
     d = c.a["dout"]
-    return _routed(c, dout=d.transpose(0, 1, 3, 2).reshape(d.shape))
+    return routed_dx(c, dout=d.transpose(0, 1, 3, 2).reshape(d.shape))
 
 
 def _backward_ties_and_overlaps() -> list[Variant]:
@@ -265,43 +217,43 @@ def _backward_ties_and_overlaps() -> list[Variant]:
             "pool-grad-every-max",
             "Where a window's maximum is tied, your dx gives the window's whole gradient to "
             "every tied position (e.g. `mask = (window == window.max())`).",
-            lambda c: _routed(c, "every"),
+            lambda c: routed_dx(c, "every"),
         ),
         Variant(
             "pool-grad-every-max",
             "Where a window's maximum is tied, your dx shares the window's gradient equally "
             "among the tied positions (`mask / mask.sum()`).",
-            lambda c: _routed(c, "split"),
+            lambda c: routed_dx(c, "split"),
         ),
         Variant(
             "pool-tie-not-first",
             "Where a window's maximum is tied, your dx gives the gradient to the last "
             "maximum in row-major order (a `>=` comparison in the loop over the window).",
-            lambda c: _routed(c, "last"),
+            lambda c: routed_dx(c, "last"),
         ),
         Variant(
             "pool-tie-not-first",
             "Where a window's maximum is tied, your dx gives the gradient to the first "
             "maximum in column-major order (the loop over columns outside the loop over rows).",
-            lambda c: _routed(c, "col-first"),
+            lambda c: routed_dx(c, "col-first"),
         ),
         Variant(
             "pool-tie-not-first",
             "Where a window's maximum is tied, your dx gives the gradient to the last "
             "maximum in column-major order.",
-            lambda c: _routed(c, "col-last"),
+            lambda c: routed_dx(c, "col-last"),
         ),
         Variant(
             "pool-grad-overwrite",
             "Where windows overlap, your dx holds only the last window's block "
             "(`dx[n, c, rows, cols] = mask * dout[n, c, i, j]`), zeros included.",
-            lambda c: _routed(c, assign="ij"),
+            lambda c: routed_dx(c, assign="ij"),
         ),
         Variant(
             "pool-grad-overwrite",
             "Where windows overlap, your dx holds only the last window's block (windows "
             "visited j outer, i inner, with `=`).",
-            lambda c: _routed(c, assign="ji"),
+            lambda c: routed_dx(c, assign="ji"),
         ),
         Variant(
             "pool-grad-overwrite",
@@ -309,20 +261,20 @@ def _backward_ties_and_overlaps() -> list[Variant]:
             "`dx[n, c, rows, cols] = (window == window.max()) * dout[n, c, i, j]` (and this "
             "mask also sends a tied window's gradient to every tied position: "
             "pool-grad-every-max, named once the overwriting is fixed).",
-            lambda c: _routed(c, "every", assign="ij"),
+            lambda c: routed_dx(c, "every", assign="ij"),
         ),
         Variant(
             "pool-grad-overwrite",
             "An input that is the maximum of several overlapping windows gets only the last "
             "window's gradient (`dx[...] = dout[...]`, or `dx[idx] += dout` with repeated "
             "fancy indices), not their sum.",
-            lambda c: _at_max(c, assign="ij"),
+            lambda c: max_routed_dx(c, assign="ij"),
         ),
         Variant(
             "pool-grad-overwrite",
             "An input that is the maximum of several overlapping windows gets only the last "
             "window's gradient (windows visited j outer, i inner).",
-            lambda c: _at_max(c, assign="ji"),
+            lambda c: max_routed_dx(c, assign="ji"),
         ),
     ]
 
@@ -333,45 +285,65 @@ def _backward_routing() -> list[Variant]:
             "pool-grad-average",
             "Your dx spreads each window's gradient evenly over the window, dout / "
             "(pool_height * pool_width): the backward of average pooling.",
-            lambda c: _routed(c, "mean"),
+            lambda c: routed_dx(c, "mean"),
         ),
         Variant(
             "pool-grad-average",
             "Your dx gives each window's gradient to every position of the window.",
-            lambda c: _routed(c, "ones"),
+            lambda c: routed_dx(c, "ones"),
         ),
         Variant(
             "pool-argmax-not-offset",
             "Your dx puts each window's gradient at the maximum's position inside the window, "
             "(di, dj), as if it were a position in the image.",
-            lambda c: _at_max(c, offset=False),
+            lambda c: max_routed_dx(c, offset=False),
         ),
         Variant(
             "pool-hw-swapped",
             "Your backward's windows are pool_width rows by pool_height columns.",
-            lambda c: _routed(c, PH=c.spec.WW, PW=c.spec.HH),
+            lambda c: routed_dx(c, PH=c.spec.WW, PW=c.spec.HH),
+        ),
+        Variant(
+            "pool-hw-swapped",
+            "Your backward's windows are pool_height x pool_height: pool_width is never used.",
+            lambda c: routed_dx(c, PW=c.spec.HH),
+        ),
+        Variant(
+            "pool-hw-swapped",
+            "Your backward's windows are pool_width x pool_width: pool_height is never used.",
+            lambda c: routed_dx(c, PH=c.spec.WW),
         ),
         Variant(
             "pool-hw-swapped",
             "Your dx unravels the index of each window's maximum with rows of pool_height "
             "(`divmod(k, pool_height)`, `np.unravel_index(k, (pool_width, pool_height))`).",
-            lambda c: _at_max(c, unravel=c.spec.HH),
+            lambda c: max_routed_dx(c, unravel=c.spec.HH),
         ),
         Variant(
             "pool-stride-confused",
             "Your backward's windows are stride x stride: the stride is used as the pool size.",
-            lambda c: _routed(c, PH=c.spec.stride, PW=c.spec.stride),
+            lambda c: routed_dx(c, PH=c.spec.stride, PW=c.spec.stride),
         ),
         Variant(
             "pool-stride-confused",
             "Your backward's windows start every pool_height rows and pool_width columns: "
             "the pool size is used as the stride.",
-            lambda c: _routed(c, sh=c.spec.HH, sw=c.spec.WW),
+            lambda c: routed_dx(c, sh=c.spec.HH, sw=c.spec.WW),
         ),
         Variant(
             "stride-ignored",
             "Your backward's windows start at row i and column j instead of i*stride and j*stride.",
-            lambda c: _routed(c, sh=1, sw=1),
+            lambda c: routed_dx(c, sh=1, sw=1),
+        ),
+        Variant(
+            "stride-ignored",
+            "Your backward's windows start at column j instead of j*stride.",
+            lambda c: routed_dx(c, sw=1),
+        ),
+        Variant(
+            "stride-ignored",
+            "Your backward's windows start at row i instead of i*stride.",
+            lambda c: routed_dx(c, sh=1),
         ),
     ]
 
@@ -381,13 +353,13 @@ def _backward_layout() -> list[Variant]:
         Variant(
             "pool-across-channels",
             "Your dx sends each window's gradient to the maximum over all channels of the window.",
-            lambda c: _across(c, False),
+            lambda c: across_channels_dx(c, False),
         ),
         Variant(
             "pool-across-channels",
             "Your dx sends each window's gradient to every maximum over all channels of the "
             "window.",
-            lambda c: _across(c, True),
+            lambda c: across_channels_dx(c, True),
         ),
         Variant(
             "pool-planes-order",

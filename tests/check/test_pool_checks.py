@@ -263,3 +263,16 @@ def test_student_exceptions_are_reported_not_raised():
     assert not result.passed
     assert result.mistakes == []
     assert "KeyError" in result.message
+
+
+def test_channels_pooled_together_are_named_from_the_reshape_error():
+    funcs = {"max_pool_backward": pm.bwd_ok, "max_pool_forward": pm.fwd_channel_cols_flat}
+    result = CHECKERS["pool_backward"].check(funcs, key="corpus", shrink=False)
+    assert result.mistakes == ["pool-across-channels"], result.message
+    assert "= N*H_out*W_out values" in " ".join(result.message.split())
+
+    def forward(x, pool_param):  # another reshape error: no diagnosis
+        out, cache = pm.fwd_ok(x, pool_param)
+        return out.reshape(*out.shape[:2], -1, 7), cache
+
+    assert CHECKERS["pool_forward"].check(forward, key="corpus", shrink=False).mistakes == []

@@ -84,6 +84,16 @@ def fwd_pool_swapped(x, pool_param):
     return fwd_loops(x, pool_param, size=(PW, PH), counts=_counts(x, pool_param))
 
 
+def fwd_height_for_both(x, pool_param):
+    """`PH = pool_param["pool_height"]` used for both sides, the way a square pool allows."""
+    PH = pool_param["pool_height"]
+    return fwd_loops(x, pool_param, size=(PH, PH), counts=_counts(x, pool_param))
+
+
+def fwd_columns_unstrided(x, pool_param):
+    return fwd_loops(x, pool_param, step=(pool_param["stride"], 1), counts=_counts(x, pool_param))
+
+
 def fwd_stride_as_pool(x, pool_param):
     s = pool_param["stride"]
     return fwd_loops(x, pool_param, size=(s, s), counts=_counts(x, pool_param))
@@ -175,6 +185,29 @@ def fwd_vec_transposed(x, pool_param):
 
 def fwd_vec_pool_swapped(x, pool_param):
     return fwd_vec(x, pool_param, swap=True)
+
+
+def fwd_vec_width_for_both(x, pool_param):
+    PW, s = pool_param["pool_width"], pool_param["stride"]
+    Ho, Wo = _counts(x, pool_param)
+    xp = np.pad(x, ((0, 0), (0, 0), (0, PW), (0, 0)), constant_values=-np.inf)
+    return windows(xp, PW, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
+
+
+def fwd_vec_rows_unstrided(x, pool_param):
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    return windows(x, PH, PW, 1, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
+
+
+def fwd_channel_cols_flat(x, pool_param):
+    """An im2col of x with its channels: one maximum per window of all channels."""
+    N, C = x.shape[:2]
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    v = sliding_window_view(x, (PH, PW), axis=(2, 3))[:, :, ::s, ::s]
+    cols = v.transpose(1, 4, 5, 0, 2, 3).reshape(C * PH * PW, N * Ho * Wo)
+    return cols.max(axis=0).reshape(N, C, Ho, Wo), (x, pool_param)
 
 
 def fwd_vec_stride_as_pool(x, pool_param):
@@ -534,6 +567,15 @@ def bwd_pool_swapped(dout, cache):
     return bwd_loops(dout, cache, size=(PW, PH))
 
 
+def bwd_height_for_both(dout, cache):
+    PH = cache[1]["pool_height"]
+    return bwd_loops(dout, cache, size=(PH, PH))
+
+
+def bwd_rows_unstrided(dout, cache):
+    return bwd_loops(dout, cache, step=(1, cache[1]["stride"]))
+
+
 def bwd_stride_as_pool(dout, cache):
     s = cache[1]["stride"]
     return bwd_loops(dout, cache, size=(s, s))
@@ -709,6 +751,10 @@ def bwd_vec_pool_swapped(dout, cache):
 def bwd_vec_pool_as_stride(dout, cache):
     PH, PW, _ = _pp(cache[1])
     return bwd_vec(dout, cache, step=(PH, PW))
+
+
+def bwd_vec_columns_unstrided(dout, cache):
+    return bwd_vec(dout, cache, step=(cache[1]["stride"], 1))
 
 
 def bwd_vec_no_stride(dout, cache):
@@ -909,16 +955,26 @@ FORWARD_MUTANTS = {
     "bad-return": [fwd_out_only, fwd_vec_out_only],
     "wrong-shape": [fwd_flat_planes, fwd_vec_keepdims],
     "hw-swapped": [fwd_loops_wh, fwd_vec_transposed, fwd_im2col_wh],
-    "pool-hw-swapped": [fwd_pool_swapped, fwd_vec_pool_swapped],
+    "pool-hw-swapped": [
+        fwd_pool_swapped,
+        fwd_height_for_both,
+        fwd_vec_pool_swapped,
+        fwd_vec_width_for_both,
+    ],
     "pool-stride-confused": [
         fwd_stride_as_pool,
         fwd_pool_as_stride,
         fwd_vec_stride_as_pool,
         fwd_vec_pool_as_stride,
     ],
-    "stride-ignored": [fwd_no_stride, fwd_vec_no_stride],
+    "stride-ignored": [
+        fwd_no_stride,
+        fwd_columns_unstrided,
+        fwd_vec_no_stride,
+        fwd_vec_rows_unstrided,
+    ],
     "pool-forward-mean": [fwd_mean, fwd_vec_mean],
-    "pool-across-channels": [fwd_all_channels, fwd_vec_all_channels],
+    "pool-across-channels": [fwd_all_channels, fwd_vec_all_channels, fwd_channel_cols_flat],
     "pool-planes-order": [fwd_im2col_back_cn, fwd_im2col_planes_cn],
     "ignores-input": [fwd_global_x, fwd_vec_global_x],
     "mutates-input": [fwd_mutating, fwd_vec_mutating],
@@ -956,14 +1012,23 @@ BACKWARD_MUTANTS = {
         _with_vec(bwd_vec_average),
     ],
     "pool-argmax-not-offset": [_with_loops(bwd_no_offset), _with_vec(bwd_vec_no_offset)],
-    "pool-hw-swapped": [_with_loops(bwd_pool_swapped), _with_vec(bwd_vec_pool_swapped)],
+    "pool-hw-swapped": [
+        _with_loops(bwd_pool_swapped),
+        _with_loops(bwd_height_for_both),
+        _with_vec(bwd_vec_pool_swapped),
+    ],
     "pool-stride-confused": [
         _with_loops(bwd_stride_as_pool),
         _with_loops(bwd_pool_as_stride),
         _with_vec(bwd_vec_stride_as_pool),
         _with_vec(bwd_vec_pool_as_stride),
     ],
-    "stride-ignored": [_with_loops(bwd_no_stride), _with_vec(bwd_vec_no_stride)],
+    "stride-ignored": [
+        _with_loops(bwd_no_stride),
+        _with_loops(bwd_rows_unstrided),
+        _with_vec(bwd_vec_no_stride),
+        _with_vec(bwd_vec_columns_unstrided),
+    ],
     "pool-across-channels": [_with_loops(bwd_all_channels), _with_vec(bwd_vec_all_channels)],
     "pool-planes-order": [_with_im2col(bwd_im2col_dout_cn), _with_im2col(bwd_im2col_dx_cn)],
     "ignores-input": [_with_loops(bwd_dout_ignored), _with_vec(bwd_vec_dout_ignored)],
