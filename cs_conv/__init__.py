@@ -32,6 +32,8 @@ Stages
 :mod:`cs_conv.im2col_cython`  the same by a compiled Cython kernel
 :mod:`cs_conv.layers`         conv layer = im2col + one GEMM, any backend
 :mod:`cs_conv.gradcheck`      numerical gradients and ``rel_error``
+:mod:`cs_conv.pooling`        max pooling by loops, forward and backward
+:mod:`cs_conv.pooling_im2col` max pooling through im2col/col2im of the N*C planes
 """
 
 import importlib
@@ -47,6 +49,8 @@ __all__ = [
     "layers",
     "naive",
     "pad_input",
+    "pooling",
+    "pooling_im2col",
 ]
 
 # Lazy (PEP 562): ``import cs_conv`` loads no stage until one is used, so that
@@ -66,6 +70,8 @@ _SUBMODULES = frozenset(
         "layers",
         "naive",
         "padding",
+        "pooling",
+        "pooling_im2col",
         "selfcheck",
         "viz",
     }

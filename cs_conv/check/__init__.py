@@ -49,6 +49,8 @@ __all__ = [
     "check_layer_backward",
     "check_layer_forward",
     "check_pad_input",
+    "check_pool_backward",
+    "check_pool_forward",
     "make_cases",
     "markdown_table",
 ]
@@ -80,6 +82,8 @@ _CHECKER_CLASSES = (
     ("im2col_checks", "IndicesChecker"),
     ("layer_checks", "LayerForwardChecker"),
     ("layer_checks", "LayerBackwardChecker"),
+    ("pool_checks", "PoolForwardChecker"),
+    ("pool_checks", "PoolBackwardChecker"),
 )
 
 
@@ -190,6 +194,45 @@ def check_layer_backward(
     """
     return _checkers()["layer_backward"].check(
         {"conv_backward": conv_backward, "conv_forward": conv_forward},
+        key=key,
+        stage=stage,
+        shrink=shrink,
+    )
+
+
+def check_pool_forward(
+    max_pool_forward, *, stage="loops", key="visible", shrink=True
+) -> CheckResult:
+    """Check ``max_pool_forward(x, pool_param) -> (out, cache)``; ``stage``: loops | im2col.
+
+    Examples
+    --------
+    >>> from cs_conv import pooling
+    >>> check_pool_forward(pooling.max_pool_forward).passed
+    True
+    """
+    return _checkers()["pool_forward"].check(
+        {"max_pool_forward": max_pool_forward}, key=key, stage=stage, shrink=shrink
+    )
+
+
+def check_pool_backward(
+    max_pool_backward, max_pool_forward, *, stage="loops", key="visible", shrink=True
+) -> CheckResult:
+    """Check ``max_pool_backward(dout, cache) -> dx``; ``stage``: loops | im2col.
+
+    The cache passed to ``max_pool_backward`` is the one the student's
+    ``max_pool_forward`` returns.  Ties at a window's maximum send the gradient
+    to the first maximum in row-major order; overlapping windows add.
+
+    Examples
+    --------
+    >>> from cs_conv import pooling_im2col as p
+    >>> check_pool_backward(p.max_pool_backward, p.max_pool_forward, stage="im2col").passed
+    True
+    """
+    return _checkers()["pool_backward"].check(
+        {"max_pool_backward": max_pool_backward, "max_pool_forward": max_pool_forward},
         key=key,
         stage=stage,
         shrink=shrink,

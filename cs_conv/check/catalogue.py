@@ -189,6 +189,92 @@ _ENTRIES = (
         "db has a shape other than (F,) or the wrong values; dx and dw are right.",
         "Sum dout over every axis except the filter axis: `db = dout.sum(axis=(0, 2, 3))`.",
     ),
+    # --- max pooling (cs_conv.pooling, cs_conv.pooling_im2col) -------------------------
+    Mistake(
+        "pool-forward-mean",
+        "Each window is averaged instead of maximised (average pooling).",
+        "The output equals the mean of each window; right only for 1x1 pools.",
+        "Take the largest value of each window: `x[n, c, t:t + PH, l:l + PW].max()`, or "
+        "`cols.max(axis=0)` through im2col.",
+    ),
+    Mistake(
+        "pool-hw-swapped",
+        "pool_height is used where pool_width belongs, or the reverse.",
+        "Windows of pool_width rows by pool_height columns (or a maximum's index unravelled "
+        "with rows of pool_height); right on square pools only.",
+        "Windows span rows `i*s : i*s + pool_height` and columns `j*s : j*s + pool_width`; "
+        "tap k of a flattened window is at `divmod(k, pool_width)`.",
+    ),
+    Mistake(
+        "pool-stride-confused",
+        "The pool size and the stride are confused: the stride is used as the window size, "
+        "or the pool size as the step between windows.",
+        "Right only when stride == pool_height == pool_width (the common 2x2, stride 2); "
+        "overlapping (stride < pool) and gapped (stride > pool) poolings fail.",
+        "Window (i, j) starts at `(i*stride, j*stride)` and spans pool_height x pool_width; "
+        "`H_out = (H - pool_height) // stride + 1`, likewise W_out.",
+    ),
+    Mistake(
+        "pool-across-channels",
+        "The maximum is taken over every channel of the window (`x[n, :, rows, cols]`, as in "
+        "a convolution) instead of channel by channel.",
+        "Right when C == 1 only: every channel gets the same maximum (or the gradient goes "
+        "to a maximum in another channel).",
+        "Pool each (n, c) plane on its own: `x[n, c, t:t + PH, l:l + PW].max()`, or "
+        "im2col of `x.reshape(N*C, 1, H, W)`.",
+    ),
+    Mistake(
+        "pool-planes-order",
+        "The N*C planes are flattened in one order and unflattened in another (n and c "
+        "mixed up around `x.reshape(N*C, 1, H, W)`).",
+        "Every value is right but sits in the wrong (n, c) plane; right when N == 1 or C == 1.",
+        "Plane `n*C + c` of `x.reshape(N*C, 1, H, W)` is (n, c): reshape the maxima straight "
+        "back with `.reshape(N, C, H_out, W_out)` and flatten dout with `dout.reshape(-1)`, "
+        "no transposes.",
+    ),
+    Mistake(
+        "pool-grad-every-max",
+        "Where several positions of a window tie at the maximum, the gradient is sent to "
+        "every one of them (`mask = window == window.max()`), in full or shared.",
+        "Right on data without ties; on tied windows (zeros after a ReLU, repeated values) "
+        "dx has the gradient at every tied position.",
+        "Send each window's gradient to one position, the first maximum in row-major order: "
+        "`k = np.argmax(window)` then `divmod(k, pool_width)` (what PyTorch does).",
+    ),
+    Mistake(
+        "pool-tie-not-first",
+        "Ties are resolved to another maximum than the first in row-major order (the last "
+        "one, with `>=`, or the first in column order).",
+        "Right on data without ties; on tied windows the gradient sits on another of the "
+        "tied positions.",
+        "Keep the first maximum in row-major order: `np.argmax(window)` on the window as it "
+        "is, or a strict `>` in a loop with rows outside columns.",
+    ),
+    Mistake(
+        "pool-grad-overwrite",
+        "Where windows overlap, the backward overwrites instead of adding (`dx[...] = ...`, "
+        "or `dx[idx] += dout` with repeated fancy indices).",
+        "Right when windows do not overlap (stride >= pool size); with overlap an input that "
+        "is the maximum of several windows keeps only one of their gradients.",
+        "Accumulate: `dx[n, c, t + di, l + dj] += dout[n, c, i, j]`, `np.add.at` with fancy "
+        "indices, or col2im (which adds).",
+    ),
+    Mistake(
+        "pool-grad-average",
+        "The gradient is spread over the whole window (the backward of average pooling) "
+        "instead of going to the maximum.",
+        "dx is non-zero at every position of every window.",
+        "Only the maximum influenced the output: give `dout[n, c, i, j]` to the position "
+        "of the window's (first) maximum and nothing to the others.",
+    ),
+    Mistake(
+        "pool-argmax-not-offset",
+        "The position of the maximum inside the window, (di, dj), is used as a position in "
+        "the image: the window's corner is not added.",
+        "Every gradient lands in the top-left pool_height x pool_width corner of dx.",
+        "Add the window's corner: the maximum of window (i, j) is at row `i*stride + di` and "
+        "column `j*stride + dj`.",
+    ),
     Mistake(
         "ignores-input",
         "The result does not depend on the argument (e.g. the function reads a "

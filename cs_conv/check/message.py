@@ -120,6 +120,9 @@ def compose(checker, label: str, records, diag) -> str:
     if focus is not None:
         desc = focus.case.spec.describe(checker.describe_as)
         parts.append(_wrap(f"Smallest failing case: {desc}."))
+        inputs = getattr(checker, "input_lines", None)  # a checker may show the case's inputs
+        if inputs is not None:
+            parts += inputs(focus)
         for line in _case_lines(checker, focus):
             parts.append(line if line.startswith("  ") else _wrap(line))
     for code in diag.codes:

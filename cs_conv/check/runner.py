@@ -189,11 +189,15 @@ class Call:
     fn : callable
         ``fn(funcs, arrays, case, where) -> {output name: value}``; sets ``where[0]``
         to the name of the student function it is calling.
+    inputs : callable or None
+        ``inputs(case) -> {name: array}``, the arrays the student gets (default
+        ``case.arrays()``); checked for changes after the call.
     """
 
     functions: tuple
     required: tuple
     fn: Callable
+    inputs: Callable | None = None
 
 
 CALLS: dict[str, Call] = {
@@ -210,6 +214,18 @@ CALLS: dict[str, Call] = {
     ),
 }
 """The calling convention of every checker, by checker name."""
+
+
+def _more_calls() -> None:
+    """The calling conventions that live beside their own cases (runner-safe modules)."""
+    from .pool_calls import POOL_CALLS
+    from .training_calls import TRAINING_CALLS
+
+    for calls in (POOL_CALLS, TRAINING_CALLS):
+        CALLS.update({name: Call(*spec) for name, spec in calls.items()})
+
+
+_more_calls()
 
 
 def resolve_funcs(name: str, funcs) -> dict:
@@ -331,7 +347,7 @@ def run_one(name: str, funcs: dict, case: Case) -> Outcome:
     return value or a changed argument is recorded in the :class:`Outcome`.
     """
     call = CALLS[name]
-    arrays = case.arrays()
+    arrays = call.inputs(case) if call.inputs is not None else case.arrays()
     originals = {k: v.copy() for k, v in arrays.items()}
     where = [call.functions[0]]
     out = Outcome(case.index)

@@ -24,7 +24,7 @@ from cs_conv.check import (
     markdown_table,
 )
 
-from .mutants import conv_mutants, im2col_mutants, layer_mutants
+from .mutants import conv_mutants, im2col_mutants, layer_mutants, pool_mutants
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = (im2col_mutants, conv_mutants, layer_mutants)
@@ -78,6 +78,7 @@ def test_valid_alternative_passes(name, func):
 
 def test_every_code_has_a_mutant():
     codes = {code for mod in MODULES for (_, code) in mod.MUTANTS}
+    codes |= {*pool_mutants.FORWARD_MUTANTS, *pool_mutants.BACKWARD_MUTANTS}
     assert codes == set(CATALOGUE)
 
 

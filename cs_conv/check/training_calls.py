@@ -1,0 +1,3 @@
+"""placeholder"""
+
+TRAINING_CALLS = {}

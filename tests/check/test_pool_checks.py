@@ -1,0 +1,278 @@
+"""The pooling checkers name every mistake of the pooling corpus, accuse no valid pooling,
+and keep the contracts of docs/CONTRACTS.md (keys, split form, payloads, shrinking)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from cs_conv import pooling, pooling_im2col
+from cs_conv.check import (
+    CATALOGUE,
+    CHECKERS,
+    Case,
+    Outcome,
+    check_pool_backward,
+    check_pool_forward,
+)
+from cs_conv.check.pool_cases import POOL_TEMPLATES
+
+from .mutants import pool_mutants as pm
+
+NAMES = ("pool_forward", "pool_backward")
+NEW_CODES = {
+    "pool-forward-mean",
+    "pool-hw-swapped",
+    "pool-stride-confused",
+    "pool-across-channels",
+    "pool-planes-order",
+    "pool-grad-every-max",
+    "pool-tie-not-first",
+    "pool-grad-overwrite",
+    "pool-grad-average",
+    "pool-argmax-not-offset",
+}
+
+
+def _funcs(f):
+    return f if isinstance(f, dict) else {"max_pool_forward": f}
+
+
+def _label(f):
+    return getattr(f, "__name__", None) or f["max_pool_backward"].__name__
+
+
+def _stage(f):
+    name = _label(f)
+    return "im2col" if "im2col" in name else "loops"
+
+
+def _mutants(keys=("corpus",)):
+    for name, table in (
+        ("pool_forward", pm.FORWARD_MUTANTS),
+        ("pool_backward", pm.BACKWARD_MUTANTS),
+    ):
+        for code, fs in table.items():
+            for f in fs:
+                for key in keys:
+                    yield pytest.param(name, code, f, key, id=f"{name}-{code}-{_label(f)}-{key}")
+
+
+def _valid():
+    for name, fs in (("pool_forward", pm.FORWARD_VALID), ("pool_backward", pm.BACKWARD_VALID)):
+        for f in fs:
+            yield pytest.param(name, f, id=f"{name}-{_label(f)}")
+
+
+@pytest.mark.parametrize(("name", "code", "func", "key"), list(_mutants()))
+def test_mutant_is_named(name, code, func, key):
+    result = CHECKERS[name].check(_funcs(func), key=key, stage=_stage(func), shrink=False)
+    assert not result.passed
+    assert result.mistakes == [code], result.message
+    flat = " ".join(result.message.split())
+    assert " ".join(CATALOGUE[code].fix.split()) in flat
+    assert f"Diagnosis [{code}]" in flat
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "func", "key"), list(_mutants(keys=("sweep-1", "sweep-2", "sweep-3")))
+)
+def test_mutant_is_named_under_other_keys(name, code, func, key):
+    result = CHECKERS[name].check(_funcs(func), key=key, stage="loops", shrink=False)
+    assert result.mistakes == [code], result.message
+
+
+def test_every_mistake_is_written_in_two_styles_and_every_new_code_has_mutants():
+    for table in (pm.FORWARD_MUTANTS, pm.BACKWARD_MUTANTS):
+        for code, fs in table.items():
+            assert code in CATALOGUE
+            assert len(fs) >= 2 or (code == "bad-return" and table is pm.FORWARD_MUTANTS), code
+    assert {*pm.FORWARD_MUTANTS, *pm.BACKWARD_MUTANTS} >= NEW_CODES
+    assert set(CATALOGUE) >= NEW_CODES
+
+
+@pytest.mark.parametrize("func", pm.BACKWARD_CRASHING["pool-hw-swapped"], ids=_label)
+def test_a_mistake_that_crashes_is_never_named_wrongly(func):
+    result = CHECKERS["pool_backward"].check(func, key="corpus", shrink=False)
+    assert not result.passed
+    assert set(result.mistakes) <= {"pool-hw-swapped"}, result.message
+    assert "IndexError" in result.message
+
+
+@pytest.mark.parametrize(("name", "func"), list(_valid()))
+def test_valid_alternative_passes(name, func):
+    assert len(pm.FORWARD_VALID) >= 10
+    assert len(pm.BACKWARD_VALID) >= 10
+    result = CHECKERS[name].check(_funcs(func), key="valid", stage=_stage(func), shrink=False)
+    assert result.passed, result.message
+    assert result.mistakes == []
+    assert result.score == 1.0
+
+
+@pytest.mark.parametrize("key", [f"sweep-{k}" for k in range(12)])
+def test_key_sweep_accuses_no_valid_pooling(key):
+    for name, fs in (("pool_forward", pm.FORWARD_VALID), ("pool_backward", pm.BACKWARD_VALID)):
+        for f in fs:
+            result = CHECKERS[name].check(_funcs(f), key=key, stage="loops", shrink=False)
+            assert result.passed, (_label(f), result.message)
+            assert result.mistakes == []
+
+
+@pytest.mark.parametrize("stage", ["loops", "im2col"])
+def test_references_pass_quickly(stage):
+    module = pooling if stage == "loops" else pooling_im2col
+    for _ in range(2):  # the first call may import and warm up
+        t0 = time.perf_counter()
+        forward = check_pool_forward(module.max_pool_forward, stage=stage)
+        t1 = time.perf_counter()
+        backward = check_pool_backward(
+            module.max_pool_backward, module.max_pool_forward, stage=stage
+        )
+        t2 = time.perf_counter()
+    assert forward.passed
+    assert backward.passed
+    assert forward.label == f"max_pool_forward ({stage})"
+    assert len(forward.cases) == len(backward.cases) == len(POOL_TEMPLATES)
+    assert max(t1 - t0, t2 - t1) < 0.3
+
+
+# ------------------------------------------------------------------ the cases
+def _windows_with_tied_maximum(case):
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    sp = case.spec
+    x = case.arrays()["x"]
+    win = sliding_window_view(x, (sp.HH, sp.WW), axis=(2, 3))[:, :, :: sp.stride, :: sp.stride]
+    flat = win.reshape(*win.shape[:4], -1)
+    return int(((flat == flat.max(-1, keepdims=True)).sum(-1) > 1).sum())
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("key", ["visible", "hidden-pool", "k3"])
+def test_cases_cover_what_the_contract_promises(name, key):
+    cases = CHECKERS[name].make_cases(key)
+    specs = [c.spec for c in cases]
+    assert all(sp.pad == 0 and sp.tiles for sp in specs)
+    assert {sp.dtype for sp in specs} == {"float32", "float64"}
+    assert any(sp.H == sp.W for sp in specs)
+    assert any(sp.H != sp.W for sp in specs)
+    assert any(sp.HH != sp.WW for sp in specs)
+    assert {(1, 1), (2, 2), (3, 3)} <= {(sp.HH, sp.WW) for sp in specs}
+    assert any(sp.stride == sp.HH == sp.WW > 1 for sp in specs)  # stride = pool
+    assert any(sp.stride < min(sp.HH, sp.WW) and min(sp.H_out, sp.W_out) > 1 for sp in specs)
+    assert any(sp.stride > max(sp.HH, sp.WW) and min(sp.H_out, sp.W_out) > 1 for sp in specs)
+    assert any(sp.N == 1 and sp.C == 1 for sp in specs)
+    assert sum(c.twin_of is not None for c in cases) == 2
+    ties = [c for c in cases if c.data != "normal"]
+    assert {c.spec.dtype for c in ties} == {"float32", "float64"}
+    assert all(_windows_with_tied_maximum(c) > 0 for c in ties)
+    assert all(_windows_with_tied_maximum(c) == 0 for c in cases if c.data == "normal")
+
+
+def test_same_key_same_cases_and_data_in_another_process():
+    """The grader's worker rebuilds plain Cases with Case.from_dict: the data must not change."""
+    code = (
+        "import json, numpy as np\n"
+        "from cs_conv.check import CHECKERS, Case\n"
+        "from cs_conv.check.pool_cases import as_pool_case\n"
+        "cases = [Case.from_dict(d) for d in json.loads(input())]\n"
+        "print(json.dumps([{k: v.tolist() for k, v in as_pool_case(c).arrays().items()}"
+        " for c in cases]))\n"
+    )
+    mine = CHECKERS["pool_backward"].make_cases("hidden-x")
+    sent = json.dumps([c.to_dict() for c in mine])
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=sent, capture_output=True, text=True, check=True
+    )
+    theirs = json.loads(out.stdout)
+    for case, arrays in zip(mine, theirs, strict=True):
+        for name, a in case.arrays().items():
+            np.testing.assert_array_equal(np.asarray(arrays[name], dtype=a.dtype), a)
+
+
+def test_different_keys_different_shapes():
+    a = [c.spec for c in CHECKERS["pool_forward"].make_cases("a")]
+    b = [c.spec for c in CHECKERS["pool_forward"].make_cases("b")]
+    assert a != b
+
+
+def test_split_form_round_trip_from_plain_cases_without_pickle():
+    checker = CHECKERS["pool_backward"]
+    funcs = {"max_pool_backward": pm.bwd_every, "max_pool_forward": pm.fwd_ok}
+    cases = checker.make_cases("grader", stage="loops")
+    plain = [Case.from_dict(json.loads(json.dumps(c.to_dict()))) for c in cases]
+    assert not any(type(c) is type(cases[0]) for c in plain)  # what the worker has
+    payloads = []
+    for o in checker.run(funcs, plain):
+        p = o.to_payload()
+        buf = io.BytesIO()
+        np.savez(buf, **p["arrays"])
+        buf.seek(0)
+        with np.load(buf, allow_pickle=False) as z:
+            payloads.append({"meta": json.loads(json.dumps(p["meta"])), "arrays": dict(z)})
+    result = checker.evaluate(cases, [Outcome.from_payload(p) for p in payloads], stage="loops")
+    direct = checker.check(funcs, key="grader", stage="loops", shrink=False)
+    assert result.mistakes == direct.mistakes == ["pool-grad-every-max"]
+    assert result.score == direct.score < 1
+    assert result.to_dict() == json.loads(json.dumps(result.to_dict()))
+
+
+def test_cached_answers_fail_as_ignores_input():
+    memory = {}
+    for case in CHECKERS["pool_forward"].make_cases("visible"):
+        x = case.arrays()["x"]
+        memory[(x.shape, x.dtype.str)] = pooling.max_pool_forward(x, case.spec.pool_param)
+
+    def cheater(x, pool_param):
+        return memory[(x.shape, x.dtype.str)]
+
+    assert not check_pool_forward(cheater, key="hidden", shrink=False).passed
+    visible = check_pool_forward(cheater, key="visible", shrink=False)
+    assert visible.mistakes == ["ignores-input"]
+
+
+def test_shrinking_shows_a_small_tied_case_with_its_input():
+    result = check_pool_backward(pm.bwd_every, pm.fwd_ok)
+    assert result.mistakes == ["pool-grad-every-max"]
+    lines = result.message.splitlines()
+    assert lines[1].startswith("Smallest failing case: x (1, 1,")
+    assert lines[2] == "  x[0, 0] ="
+    assert "  dout[0, 0] =" in lines
+    assert result.example["name"] == "dx"
+
+
+def test_stages_and_arguments():
+    assert CHECKERS["pool_backward"].functions == ("max_pool_backward", "max_pool_forward")
+    with pytest.raises(ValueError, match="stage must be one of"):
+        check_pool_forward(pooling.max_pool_forward, stage="fancy")
+    with pytest.raises(TypeError, match=r"needs the function\(s\) \['max_pool_forward'\]"):
+        CHECKERS["pool_backward"].check({"max_pool_backward": pooling.max_pool_backward})
+
+
+def test_student_exceptions_are_reported_not_raised():
+    def forward(x, pool_param):
+        raise KeyError("pool_size")
+
+    result = check_pool_forward(forward, shrink=False)
+    assert not result.passed
+    assert result.mistakes == []
+    assert "KeyError" in result.message
+
+
+def test_channels_pooled_together_are_named_from_the_reshape_error():
+    funcs = {"max_pool_backward": pm.bwd_ok, "max_pool_forward": pm.fwd_channel_cols_flat}
+    result = CHECKERS["pool_backward"].check(funcs, key="corpus", shrink=False)
+    assert result.mistakes == ["pool-across-channels"], result.message
+    assert "= N*H_out*W_out values" in " ".join(result.message.split())
+
+    def forward(x, pool_param):  # another reshape error: no diagnosis
+        out, cache = pm.fwd_ok(x, pool_param)
+        return out.reshape(*out.shape[:2], -1, 7), cache
+
+    assert CHECKERS["pool_forward"].check(forward, key="corpus", shrink=False).mistakes == []
