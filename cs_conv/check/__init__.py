@@ -152,3 +152,24 @@ def check_layer_backward(
         stage=stage,
         shrink=shrink,
     )
+
+
+# -- notebooks 4 and 7: the typed-kernel check and the training checks
+from .kernel_checks import KernelTypedChecker, check_kernel_typed  # noqa: E402
+from .training_checks import (  # noqa: E402
+    DigitsAccuracyChecker,
+    LossSanityChecker,
+    check_digits_accuracy,
+    check_loss_sanity,
+    digits_split,
+)
+
+CHECKERS.update(
+    {c.name: c for c in (KernelTypedChecker(), LossSanityChecker(), DigitsAccuracyChecker())}
+)
+__all__ += [
+    "check_digits_accuracy",
+    "check_kernel_typed",
+    "check_loss_sanity",
+    "digits_split",
+]
