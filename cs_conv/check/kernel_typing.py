@@ -21,6 +21,7 @@ cost a test and a branch, not an interpreter round trip.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import shlex
@@ -297,6 +298,19 @@ def _why(calls, text: str = "") -> str:
 
 
 def analyse_kernel(source: str, kernel: str) -> KernelTyping:
+    """Whether ``kernel``'s innermost loops in a ``%%cython`` cell are pure C (cached).
+
+    See :func:`_analyse`; the same source and kernel are compiled once per process.
+    """
+    return KernelTyping.from_dict(_analyse_cached(source, kernel))
+
+
+@functools.lru_cache(maxsize=64)
+def _analyse_cached(source: str, kernel: str) -> dict:
+    return _analyse(source, kernel).to_dict()
+
+
+def _analyse(source: str, kernel: str) -> KernelTyping:
     """Whether ``kernel``'s innermost loops in a ``%%cython`` cell are pure C.
 
     Parameters
