@@ -44,13 +44,17 @@ __all__ = [
     "check_conv_backward",
     "check_conv_forward",
     "check_conv_output_shape",
+    "check_digits_accuracy",
     "check_im2col",
     "check_im2col_indices",
+    "check_kernel_typed",
     "check_layer_backward",
     "check_layer_forward",
+    "check_loss_sanity",
     "check_pad_input",
     "check_pool_backward",
     "check_pool_forward",
+    "digits_split",
     "make_cases",
     "markdown_table",
 ]
@@ -71,6 +75,11 @@ _NAMES = {
     "CaseReport": "result",
     "CheckResult": "result",
     "assert_ok": "result",
+    # notebooks 4 and 7: the typed-kernel check and the training checks
+    "check_kernel_typed": "kernel_checks",
+    "check_loss_sanity": "training_checks",
+    "check_digits_accuracy": "training_checks",
+    "digits_split": "training_checks",
 }
 _CHECKER_CLASSES = (
     ("shape_checks", "OutputShapeChecker"),
@@ -84,6 +93,9 @@ _CHECKER_CLASSES = (
     ("layer_checks", "LayerBackwardChecker"),
     ("pool_checks", "PoolForwardChecker"),
     ("pool_checks", "PoolBackwardChecker"),
+    ("kernel_checks", "KernelTypedChecker"),
+    ("training_checks", "LossSanityChecker"),
+    ("training_checks", "DigitsAccuracyChecker"),
 )
 
 

@@ -306,6 +306,39 @@ _ENTRIES = (
         "Keep float64 data in float64: look for `np.float32`, `dtype='f'`, "
         "`astype(np.float32)` or a float32 buffer.",
     ),
+    # -- compiled kernels and training (notebooks 4 and 7)
+    Mistake(
+        "untyped-kernel",
+        "A Cython kernel whose innermost loops still run on Python objects (an untyped "
+        "loop variable, bound or array), or a kernel that is not compiled at all.",
+        "Cython's annotation (`%%cython -a`) shows yellow lines in the innermost loops: "
+        "they call the Python C-API.",
+        "Type the array arguments as typed memoryviews of the fused type `floating`, the "
+        "sizes and every loop variable as `cdef Py_ssize_t`, keep calls and NumPy out of "
+        "the loops, and wrap them in `with nogil:`; re-run with `%%cython -a` until the "
+        "innermost loop is white.",
+    ),
+    Mistake(
+        "loss-not-averaged",
+        "The softmax loss and its gradient are summed over the batch instead of averaged.",
+        "loss and dscores are N times the right ones (right for a batch of one).",
+        "Divide both by the batch size N: `loss = -mean(log p[n, y[n]])` and "
+        "`dscores = (p - onehot(y)) / N`.",
+    ),
+    Mistake(
+        "softmax-overflow",
+        "The softmax exponentiates the raw scores, which overflows for large scores.",
+        "Right on small scores; inf or NaN once scores reach a few hundred.",
+        "Subtract each row's maximum before `np.exp` (it does not change the softmax).",
+    ),
+    Mistake(
+        "low-accuracy",
+        "The trained network gets fewer than 95% of the held-out digits right.",
+        "predict's labels disagree with the held-out labels too often.",
+        "Check that the training loss falls from log(10) = 2.30; train longer or with "
+        "another learning rate; make predict use the trained parameters and return the "
+        "argmax of the scores.",
+    ),
 )
 
 CATALOGUE: dict[str, Mistake] = {m.code: m for m in _ENTRIES}

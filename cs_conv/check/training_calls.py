@@ -1,3 +1,83 @@
-"""placeholder"""
+"""How the training checkers of notebook 7 call the student (runner-safe).
 
-TRAINING_CALLS = {}
+The cases are drawn here, from a case's seed: scores and labels for
+``softmax_loss``, held-out digits for ``predict`` (scikit-learn's bundled
+digits, split once for the whole course by :func:`digits_split`).  The
+grader's sandbox runs this module; the judging is in
+:mod:`cs_conv.check.training_checks`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["LOSS_CASES", "SPLIT_SEED", "TEST_FRACTION", "TRAINING_CALLS", "digits_split"]
+
+#: the held-out fraction and the seed of the split (fixed: notebook and grader agree)
+TEST_FRACTION, SPLIT_SEED = 0.2, 2024
+#: loss_sanity cases: (batch, classes, scale of the scores)
+LOSS_CASES = ((7, 10, 1e-3), (5, 10, 1.0), (1, 10, 1.0), (6, 3, 1.0), (4, 10, 1e3), (9, 4, 3e2))
+
+
+def digits_split():
+    """scikit-learn's bundled 8x8 digits, split once for the whole course.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : ndarray
+        Images of shape ``(n, 1, 8, 8)`` in ``[0, 1]`` (float64) and integer labels;
+        1438 training and 359 held-out images, the same split everywhere.
+
+    Examples
+    --------
+    >>> X_train, y_train, X_test, y_test = digits_split()
+    >>> X_train.shape, X_test.shape, int(y_test.max())
+    ((1438, 1, 8, 8), (359, 1, 8, 8), 9)
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X = (digits.images / 16.0).reshape(-1, 1, 8, 8)
+    y = digits.target.astype(np.int64)
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(y))
+    n_test = round(TEST_FRACTION * len(y))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], y[train], X[test], y[test]
+
+
+def loss_inputs(case) -> dict:
+    """``scores (n, k)`` and labels ``y (n,)`` of a loss_sanity case, from its seed."""
+    n, k, scale = LOSS_CASES[case.index % len(LOSS_CASES)]
+    rng = np.random.default_rng(case.seed)
+    return {"scores": scale * rng.standard_normal((n, k)), "y": rng.integers(0, k, size=n)}
+
+
+def digits_inputs(case) -> dict:
+    """``X``: held-out digits in an order drawn from the case's seed (float32 for case 1)."""
+    _, _, X_test, y_test = digits_split()
+    pick = np.random.default_rng(case.seed).permutation(len(y_test))[: case.spec.N]
+    X = X_test[pick]
+    return {"X": X.astype(np.float32) if case.index == 1 else X}
+
+
+def _call_loss(funcs, arrays, case, where):
+    from .runner import none_check, unpack
+
+    with np.errstate(all="ignore"):
+        res = none_check(funcs["softmax_loss"](arrays["scores"], arrays["y"]))
+    got = unpack(res, ("loss", "dscores"), "softmax_loss")
+    loss = np.asarray(got["loss"], dtype=float).reshape(-1)[:1]
+    return {"loss": loss, "dscores": np.asarray(got["dscores"], dtype=float)}
+
+
+def _call_predict(funcs, arrays, case, where):
+    from .runner import none_check
+
+    return {"labels": none_check(funcs["predict"](arrays["X"]))}
+
+
+#: checker name -> (functions, required, call, inputs), for :data:`cs_conv.check.runner.CALLS`
+TRAINING_CALLS = {
+    "loss_sanity": (("softmax_loss",), ("softmax_loss",), _call_loss, loss_inputs),
+    "digits_accuracy": (("predict",), ("predict",), _call_predict, digits_inputs),
+}

@@ -76,10 +76,15 @@ def test_valid_alternative_passes(name, func):
     assert result.score == 1.0
 
 
+# codes judged without a mutant of this corpus: tests/check/test_kernel_typing.py and
+# tests/check/test_training_checks.py name each of them
+JUDGED_ELSEWHERE = {"untyped-kernel", "loss-not-averaged", "softmax-overflow", "low-accuracy"}
+
+
 def test_every_code_has_a_mutant():
     codes = {code for mod in MODULES for (_, code) in mod.MUTANTS}
     codes |= {*pool_mutants.FORWARD_MUTANTS, *pool_mutants.BACKWARD_MUTANTS}
-    assert codes == set(CATALOGUE)
+    assert codes | JUDGED_ELSEWHERE == set(CATALOGUE)
 
 
 def test_references_pass_at_every_stage():

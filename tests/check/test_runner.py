@@ -81,8 +81,11 @@ def test_importing_the_runner_loads_no_reference():
 
 
 def test_every_checker_has_a_calling_convention():
-    assert set(CALLS) == set(CHECKERS)
+    # kernel_typed judges a kernel's source (on the trusted side), it calls nothing
+    assert set(CALLS) == set(CHECKERS) - {"kernel_typed"}
     for name, checker in CHECKERS.items():
+        if name not in CALLS:
+            continue
         assert checker.functions == CALLS[name].functions
         assert set(checker.required) <= set(checker.functions)
 
@@ -171,6 +174,8 @@ FUNCS = {
     "layer_backward": {"conv_backward": conv_backward, "conv_forward": conv_forward},
     "pool_forward": {"max_pool_forward": max_pool_forward},
     "pool_backward": {"max_pool_backward": max_pool_backward, "max_pool_forward": max_pool_forward},
+    "loss_sanity": {"softmax_loss": lambda scores, y: (0.0, np.zeros_like(scores))},
+    "digits_accuracy": {"predict": lambda X: np.zeros(len(X), dtype=int)},
 }
 
 jobs = json.load(sys.stdin)
@@ -196,6 +201,7 @@ def test_run_checker_works_where_every_other_cs_conv_module_is_refused(tmp_path)
     jobs = {
         name: [c.to_dict() for c in checker.make_cases("sandbox", stage=_stage(name))]
         for name, checker in CHECKERS.items()
+        if name in CALLS
     }
     out = subprocess.run(
         [sys.executable, "-c", _SANDBOXED, json.dumps(sorted(RUNNER_SET)), str(tmp_path)],
@@ -264,6 +270,8 @@ def test_split_form_equals_one_call_form(name, func):
 def test_cases_survive_json():
     """A case rebuilt from its JSON (the grader's worker) gives the student the same arrays."""
     for name, checker in CHECKERS.items():
+        if name not in CALLS:
+            continue
         inputs = CALLS[name].inputs or Case.arrays
         for c in checker.make_cases("json", stage=_stage(name)):
             back = Case.from_dict(json.loads(json.dumps(c.to_dict())))
