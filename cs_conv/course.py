@@ -24,6 +24,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from . import budget
+
 __all__ = ["ASSIGNMENT", "hide_keys", "load_functions", "release"]
 
 #: nbgrader assignment name of the whole course (one folder, five notebooks).
@@ -93,6 +95,8 @@ def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
     from traitlets.config import Config
 
     source_dir, course_dir = Path(source_dir), Path(course_dir).resolve()
+    for nb in source_dir.glob("*.ipynb"):
+        budget.check_file(nb, "the source notebook")
     dest = course_dir / "source" / assignment
     if dest.exists():
         shutil.rmtree(dest)
@@ -170,6 +174,7 @@ def load_functions(notebook, names, *, report=print) -> dict:
     import nbformat
 
     notebook = Path(notebook)
+    budget.check_file(notebook, "the notebook")
     nb = nbformat.read(notebook, as_version=4)
     namespace: dict = {"__name__": f"__{notebook.stem}__"}
     shell = None

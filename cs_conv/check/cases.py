@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from .. import budget
+
 __all__ = ["TEMPLATES", "Case", "Spec", "Template", "make_cases", "seed_of"]
 
 _ARRAYS = ("x", "w", "b", "dout", "cols")
@@ -152,6 +154,12 @@ class Case:
             "dout": sp.out_shape,
             "cols": sp.cols_shape,
         }
+        budget.check(
+            f"the arrays of check case {self.index} ({sp.describe()})",
+            arrays={name: int(np.prod(shape, dtype=object)) for name, shape in shapes.items()},
+            hint="a case of a few hundred values: check cases test a function, the "
+            "benchmark (cs-conv bench) times large shapes",
+        )
         rng = np.random.default_rng(self.seed)
         out = {name: rng.standard_normal(shapes[name]) for name in _ARRAYS}
         if self.primary_seed is not None and self.primary in out:
