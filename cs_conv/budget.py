@@ -36,6 +36,7 @@ import numpy as np
 
 __all__ = [
     "BudgetError",
+    "address_space_limit",
     "available_bytes",
     "check",
     "check_copy",
@@ -73,7 +74,8 @@ except ImportError:  # pragma: no cover - Windows
     resource = None
 
 
-def _address_space_limit() -> int | None:
+def address_space_limit() -> int | None:
+    """This process's address-space limit (``RLIMIT_AS``) in bytes, or None."""
     if resource is None:  # pragma: no cover - Windows
         return None
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
@@ -104,7 +106,7 @@ def max_bytes() -> int:
     limit = memory_override()
     if limit is None:
         limit = DEFAULT_BYTES if not _PHYSICAL else min(DEFAULT_BYTES, _PHYSICAL // 4)
-    rlimit = _address_space_limit()
+    rlimit = address_space_limit()
     if rlimit is not None:
         limit = min(limit, rlimit // 2)
     return max(limit, FLOOR_BYTES)
@@ -121,9 +123,11 @@ def describe_bytes(n: float) -> str:
 
     Examples
     --------
-    >>> describe_bytes(3 * 2**30), describe_bytes(1536), describe_bytes(10)
-    ('3 GiB', '1.5 KiB', '10 B')
+    >>> describe_bytes(3 * 2**30), describe_bytes(1536), describe_bytes(10), describe_bytes(2**2000)
+    ('3 GiB', '1.5 KiB', '10 B', 'about 2**2000 B')
     """
+    if isinstance(n, int) and n > 2**1000:  # beyond a float
+        return f"about 2**{n.bit_length() - 1} B"
     for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
@@ -134,6 +138,9 @@ def describe_bytes(n: float) -> str:
 
 
 def describe_seconds(s: float) -> str:
+    """``s`` seconds in a readable unit (``"17.6 minutes"``)."""
+    if isinstance(s, int) and s > 2**1000:  # beyond a float
+        return f"about 2**{s.bit_length() - 1} s"
     if s >= 86400:
         return f"{s / 86400:.3g} days"
     if s >= 3600:

@@ -25,6 +25,7 @@ from .budget import (
     FLOOR_SECONDS,
     ITEM,
     BudgetError,
+    address_space_limit,
     available_bytes,
     check,
     check_threads,
@@ -149,6 +150,8 @@ def stage_cost(stage: str, g, F: int = 1) -> tuple[dict, float]:
     >>> arrays
     {'x_pad': 150, 'cols': 486}
     """
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {sorted(STAGES)}, got {stage!r}")
     arrays_of, seconds_of = STAGES[stage]
     s = sizes(g, F)
     return arrays_of(s), float(seconds_of(s))
@@ -303,8 +306,14 @@ def check_benchmark(shapes, dtypes, threads, repeats, min_sample) -> None:
             raise ValueError(f'dtypes must be "float64" or "float32", got {d!r}')
     for t in threads:
         check_threads(t, "each thread count")
+    for shape in shapes:
+        if not all(hasattr(shape, a) for a in ("geometry", "w_shape", "small", "describe")):
+            raise TypeError(f"shapes must be BenchShape objects (parse_shape), got {shape!r:.80}")
     env = memory_override()
     limit = env if env is not None else available_bytes() * 3 // 4
+    rlimit = address_space_limit()
+    if rlimit is not None:
+        limit = min(limit, rlimit // 2)
     limit_s = max(3600.0, max_seconds())
     itemsize = 8 if "float64" in dtypes else 4
     total_s = 0.0

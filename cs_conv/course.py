@@ -59,6 +59,8 @@ def hide_keys(nb):
     >>> nb.cells[0].metadata["cs_conv"]
     {'checker': 'im2col'}
     """
+    if not isinstance(getattr(nb, "cells", None), list):
+        raise TypeError(f"hide_keys needs a notebook (nbformat.NotebookNode), got {nb!r:.80}")
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("cs_conv")
         if isinstance(meta, dict):
@@ -90,13 +92,13 @@ def release(source_dir, course_dir, assignment: str = ASSIGNMENT) -> Path:
     RuntimeError
         nbgrader's generate step failed; the message carries its log.
     """
+    source_dir, course_dir = Path(source_dir), Path(course_dir).resolve()
+    for nb in source_dir.glob("*.ipynb"):
+        budget.check_file(nb, "the source notebook")
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    source_dir, course_dir = Path(source_dir), Path(course_dir).resolve()
-    for nb in source_dir.glob("*.ipynb"):
-        budget.check_file(nb, "the source notebook")
     dest = course_dir / "source" / assignment
     if dest.exists():
         shutil.rmtree(dest)
@@ -171,10 +173,10 @@ def load_functions(notebook, names, *, report=print) -> dict:
         that raises ``NotImplementedError`` is returned as it is: calling it
         tells that the exercise is not done.
     """
-    import nbformat
-
     notebook = Path(notebook)
     budget.check_file(notebook, "the notebook")
+    import nbformat
+
     nb = nbformat.read(notebook, as_version=4)
     namespace: dict = {"__name__": f"__{notebook.stem}__"}
     shell = None
