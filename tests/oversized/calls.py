@@ -106,6 +106,11 @@ def _conv_calls(forward):
         ),
         ("HH larger", "refuse", lambda: forward(small(), small((1, 1, 9, 9)), [0], param())),
         ("int8 view", "refuse", lambda: forward(big(IMAGENET, np.int8), w, b, param(1, 1))),
+        (
+            "float32 view, float64 w",
+            "refuse",
+            lambda: forward(big((10**4, 64, 10**3, 10**3), np.float32), w, b, param(1, 1)),
+        ),
         ("inf pad", "refuse", lambda: forward(small(), small((1, 1, 3, 3)), [0], param(1, INF))),
         (
             "negative stride",
