@@ -14,8 +14,10 @@ process under an address-space limit.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -515,8 +517,10 @@ def _bad_payload(outcome):
 
 
 def _sparse_file(size: int) -> Path:
-    """A file of ``size`` bytes that takes no disk (a hole)."""
-    path = Path(tempfile.mkdtemp(prefix="cs-conv-oversized-")) / "huge.ipynb"
+    """A file of ``size`` bytes that takes no disk (a hole), removed when Python exits."""
+    folder = tempfile.mkdtemp(prefix="cs-conv-oversized-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "huge.ipynb"
     with open(path, "wb") as fh:
         fh.truncate(size)
     return path
