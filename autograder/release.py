@@ -37,6 +37,8 @@ def hide_keys(nb):
     >>> nb.cells[0].metadata["cs_conv"]
     {'checker': 'im2col'}
     """
+    if not isinstance(getattr(nb, "cells", None), list):
+        raise TypeError(f"hide_keys needs a notebook (nbformat.NotebookNode), got {nb!r:.80}")
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("cs_conv")
         if isinstance(meta, dict):

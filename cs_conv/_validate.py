@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from .budget import check_copy
+
 __all__ = [
     "as_float_array",
     "as_int_pair",
@@ -43,8 +45,10 @@ def as_float_array(a, name: str) -> np.ndarray:
                 f"{name} has dtype {arr.dtype}; use float32 or float64 "
                 f"(e.g. {name}.astype(np.float64))"
             )
+        check_copy(arr, name, "converting to float64")
         return arr.astype(np.float64)
     if kind in "biu":
+        check_copy(arr, name, "converting to float64")
         return arr.astype(np.float64)
     if kind == "c":
         raise TypeError(

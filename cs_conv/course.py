@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import budget
+
 __all__ = ["load_functions"]
 
 
@@ -58,9 +60,10 @@ def load_functions(notebook, names, *, report=print) -> dict:
         that raises ``NotImplementedError`` is returned as it is: calling it
         tells that the exercise is not done.
     """
+    notebook = Path(notebook)
+    budget.check_file(notebook, "the notebook")
     import nbformat
 
-    notebook = Path(notebook)
     nb = nbformat.read(notebook, as_version=4)
     namespace: dict = {"__name__": f"__{notebook.stem}__"}
     shell = None

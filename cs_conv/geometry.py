@@ -22,6 +22,7 @@ from ._validate import (
     common_float_dtype,
     conv_param_values,
 )
+from .budget import check_copy
 
 __all__ = [
     "ConvGeometry",
@@ -253,6 +254,9 @@ def conv_inputs(x, w, b, conv_param):
     stride, pad = conv_param_values(conv_param)
     geom, _ = _layer_geometry(x.shape, w.shape, stride, pad)
     dtype = common_float_dtype(x, w, b)
+    for a, name in ((x, "x"), (w, "w"), (b, "b")):
+        if a.dtype != dtype:  # a float32 array beside float64 ones is copied
+            check_copy(a, name, f"converting to {dtype}")
     return (
         x.astype(dtype, copy=False),
         w.astype(dtype, copy=False),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import budget
+
 __all__ = ["numerical_gradient", "rel_error"]
+
+#: The least a call of ``f`` costs in :func:`numerical_gradient`'s time budget (seconds).
+SECONDS_PER_CALL = 20e-6
 
 
 def rel_error(a, b):
@@ -21,10 +26,17 @@ def rel_error(a, b):
     >>> round(rel_error([1.0], [1.1]), 4)
     0.0476
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"rel_error needs equal shapes, got {a.shape} and {b.shape}")
+    # a - b, |a - b|, |a| + |b|, the quotient: four float64 temporaries
+    budget.check(
+        f"rel_error of two arrays of shape {a.shape}",
+        arrays={"temporaries": 4 * a.size},
+        hint=f"arrays of at most {budget.max_bytes() // (4 * budget.ITEM):,} entries: compare "
+        "them slice by slice and take the largest error",
+    )
+    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
@@ -57,6 +69,15 @@ def numerical_gradient(f, x, df, h=1e-5):
     >>> np.round(g, 6)
     array([ 2., -6.])
     """
+    x, df = np.asarray(x), np.asarray(df)
+    # two copies of x (the perturbed point, the gradient); at least 2 calls of f per element
+    budget.check(
+        f"numerical_gradient at x of shape {x.shape}",
+        arrays={"x perturbed": x.size, "grad": x.size, "df as float64": df.size},
+        seconds=2 * x.size * SECONDS_PER_CALL,
+        hint=f"an x of at most {_max_entries():,} entries (numerical gradients check code on "
+        "small arrays: each entry costs two calls of f)",
+    )
     xp = np.array(x, dtype=np.float64)  # a private copy we perturb
     df = np.asarray(df, dtype=np.float64)
     grad = np.zeros_like(xp)
@@ -72,3 +93,9 @@ def numerical_gradient(f, x, df, h=1e-5):
             raise ValueError(f"f(x) has shape {pos.shape} but df has shape {df.shape}")
         grad.reshape(-1)[idx] = np.sum((pos - neg) * df) / (2 * h)
     return grad
+
+
+def _max_entries() -> int:
+    """The most entries :func:`numerical_gradient`'s budgets allow."""
+    by_time = budget.max_seconds() / (2 * SECONDS_PER_CALL)
+    return int(min(budget.max_bytes() // (2 * budget.ITEM), by_time))

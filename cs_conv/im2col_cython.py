@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _im2col_cy
+from . import _im2col_cy, budget, costs
 from .geometry import col2im_inputs, conv_geometry, im2col_inputs
 
 __all__ = ["col2im", "get_num_threads", "im2col", "set_num_threads"]
@@ -47,7 +47,7 @@ def set_num_threads(n: int) -> None:
     global _NUM_THREADS
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"the number of threads must be an int >= 1, got {n!r}")
-    _NUM_THREADS = n
+    _NUM_THREADS = budget.check_threads(n)
 
 
 def get_num_threads() -> int:
@@ -145,6 +145,7 @@ def fast_geometry(shape, HH, WW, stride, pad):
     g = _GEOMETRY_CACHE.get(key)
     if g is None:
         geom = conv_geometry(shape, HH, WW, stride, pad)
+        costs.check_stage("im2col_cython", geom, what="im2col_cython.im2col or col2im")
         g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
         if len(_GEOMETRY_CACHE) >= 512:
             _GEOMETRY_CACHE.clear()
@@ -181,9 +182,11 @@ def im2col(x, HH, WW, stride=1, pad=0):
         g = fast_geometry(x.shape, HH, WW, stride, pad)
     if g is None:
         x, geom = im2col_inputs(x, HH, WW, stride, pad)
+        costs.check_stage("im2col_cython", geom, what="im2col_cython.im2col")
         g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
     N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
     if not x.flags.c_contiguous:
+        budget.check_copy(x, "x", "a C-contiguous copy of")
         x = np.ascontiguousarray(x)
     L = H_out * W_out
     cols = np.empty((C * HH * WW, N * L), dtype=x.dtype)
@@ -228,10 +231,12 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
                 g = None  # the full path raises the explanatory error
     if g is None:
         cols, geom = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
+        costs.check_stage("im2col_cython", geom, what="im2col_cython.col2im")
         g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
     N, C, H, W = g[:4]
     L = g[10] * g[11]
     if not cols.flags.c_contiguous:
+        budget.check_copy(cols, "cols", "a C-contiguous copy of")
         cols = np.ascontiguousarray(cols)
     dx = np.zeros((N, C, H, W), dtype=cols.dtype)
     images_kernel(False, dx, cols, g, N * L, L)

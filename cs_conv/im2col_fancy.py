@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from .geometry import col2im_inputs, conv_geometry, im2col_inputs
 from .padding import pad_input
 
@@ -53,6 +54,7 @@ def im2col_indices(x_shape, HH, WW, stride=1, pad=0):
     ([0, 0, 0, 0], [[0, 0], [0, 0], [1, 1], [1, 1]], [[0, 1], [1, 2], [0, 1], [1, 2]])
     """
     g = conv_geometry(x_shape, HH, WW, stride, pad)
+    costs.check_stage("im2col_fancy.im2col_indices", g)
     # filter taps (c, di, dj) in row order, as columns of shape (K, 1)
     c_tap, di_tap, dj_tap = np.meshgrid(
         np.arange(g.C), np.arange(g.HH), np.arange(g.WW), indexing="ij"
@@ -88,6 +90,7 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [4., 5.]])
     """
     x, g = im2col_inputs(x, HH, WW, stride, pad)
+    costs.check_stage("im2col_fancy.im2col", g)
     k, i, j = im2col_indices(g.x_shape, g.HH, g.WW, g.stride, g.pad)
     gathered = pad_input(x, g.pad)[:, k, i, j]  # (N, K, L)
     # n must be the slowest index of a column: move N next to L, then flatten
@@ -116,6 +119,7 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
            [1., 2., 1.]])
     """
     cols, g = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
+    costs.check_stage("im2col_fancy.col2im", g)
     k, i, j = im2col_indices(g.x_shape, g.HH, g.WW, g.stride, g.pad)
     x_pad = np.zeros((g.N, g.C, g.H + 2 * g.ph, g.W + 2 * g.pw), dtype=cols.dtype)
     per_image = cols.reshape(k.shape[0], g.N, -1).transpose(1, 0, 2)  # (N, K, L)

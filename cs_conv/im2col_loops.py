@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from .geometry import col2im_inputs, im2col_inputs
 from .padding import pad_input
 
@@ -57,6 +58,7 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [4., 5.]])
     """
     x, g = im2col_inputs(x, HH, WW, stride, pad)
+    costs.check_stage("im2col_loops.im2col", g)
     x_pad = pad_input(x, g.pad)
     cols = np.empty(g.cols_shape, dtype=x.dtype)
     for n in range(g.N):
@@ -97,6 +99,7 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
            [1., 2., 1.]])
     """
     cols, g = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
+    costs.check_stage("im2col_loops.col2im", g)
     x_pad = np.zeros((g.N, g.C, g.H + 2 * g.ph, g.W + 2 * g.pw), dtype=cols.dtype)
     for n in range(g.N):
         for i in range(g.H_out):

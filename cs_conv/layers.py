@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import im2col_cython, im2col_fancy, im2col_loops
+from . import budget, costs, im2col_cython, im2col_fancy, im2col_loops
 from .geometry import conv_inputs, dout_input
 from .im2col_cython import _FLOATS, _plain, images_kernel
 
@@ -113,12 +113,15 @@ def _inputs(x, w, b, conv_param):
             key = (x.shape, w.shape, b.shape, stride, pad)
             g = _INPUTS_CACHE.get(key)
             if g is None:
-                g = _geometry_tuple(conv_inputs(x, w, b, conv_param)[3])
+                geom = conv_inputs(x, w, b, conv_param)[3]
+                costs.check_stage("layers", geom, w.shape[0], what="layers.conv_forward/backward")
+                g = _geometry_tuple(geom)
                 if len(_INPUTS_CACHE) >= 512:
                     _INPUTS_CACHE.clear()
                 _INPUTS_CACHE[key] = g
             return x, w, b, g
     x, w, b, geom = conv_inputs(x, w, b, conv_param)
+    costs.check_stage("layers", geom, w.shape[0], what="layers.conv_forward/backward")
     return x, w, b, _geometry_tuple(geom)
 
 
@@ -234,6 +237,7 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     if impl is not im2col_cython:
         x, w, b, geom = conv_inputs(x, w, b, conv_param)
         F = w.shape[0]
+        costs.check_stage(f"layers.{backend}", geom, F, what="layers.conv_forward")
         cols = impl.im2col(x, geom.HH, geom.WW, geom.stride, geom.pad)
         out = w.reshape(F, -1) @ cols
         out += b[:, None]
@@ -245,6 +249,7 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
     F, K, L = w.shape[0], C * HH * WW, H_out * W_out
     if not x.flags.c_contiguous:
+        budget.check_copy(x, "x", "a C-contiguous copy of")
         x = np.ascontiguousarray(x)
     out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
     out3 = out.reshape(N, F, L)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from .geometry import conv_inputs, dout_input
 from .padding import pad_input
 
@@ -53,6 +54,7 @@ def conv_forward(x, w, b, conv_param):
     """
     x, w, b, g = conv_inputs(x, w, b, conv_param)
     F = w.shape[0]
+    costs.check_stage("naive.conv_forward", g, F)
     x_pad = pad_input(x, g.pad)
     out = np.empty((g.N, F, g.H_out, g.W_out), dtype=x.dtype)
     for n in range(g.N):
@@ -84,6 +86,7 @@ def conv_backward(dout, cache):
     x, w, b, conv_param = cache
     x, w, b, g = conv_inputs(x, w, b, conv_param)
     F = w.shape[0]
+    costs.check_stage("naive.conv_backward", g, F)
     dout = dout_input(dout, g, F, x.dtype)
     x_pad = pad_input(x, g.pad)
     dx_pad = np.zeros_like(x_pad, dtype=dout.dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from ._validate import as_float_array, as_int_pair, check_ndim
 
 __all__ = ["pad_input"]
@@ -40,6 +41,7 @@ def pad_input(x, pad):
     check_ndim(x, 4, "x", "(N, C, H, W)")
     ph, pw = as_int_pair(pad, "pad", minimum=0)
     N, C, H, W = x.shape
+    costs.check_pad(x.shape, (ph, pw))
     out = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
     out[:, :, ph : ph + H, pw : pw + W] = x
     return out

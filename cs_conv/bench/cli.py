@@ -62,15 +62,19 @@ def main(args) -> int:
         print(f"cs-conv bench: {exc}", file=sys.stderr)
         return 2
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = run_benchmark(
-        shapes,
-        dtypes=args.dtype,
-        threads=args.threads,
-        repeats=args.repeats,
-        min_sample=args.min_sample,
-        torch_ok=not args.no_torch,
-        log=log,
-    )
+    try:
+        result = run_benchmark(
+            shapes,
+            dtypes=args.dtype,
+            threads=args.threads,
+            repeats=args.repeats,
+            min_sample=args.min_sample,
+            torch_ok=not args.no_torch,
+            log=log,
+        )
+    except ValueError as exc:  # a budget or an argument refused before anything ran
+        print(f"cs-conv bench: {exc}", file=sys.stderr)
+        return 2
     result["command"] = (
         "cs-conv bench " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["bench"] else None
     )

@@ -10,7 +10,7 @@ import platform
 
 import numpy as np
 
-from .. import im2col_cython
+from .. import budget, costs, im2col_cython
 from .goals import evaluate_goals
 from .peers import contenders
 from .timing import interleaved
@@ -34,6 +34,7 @@ def thread_policy(threads: int):
     threaded kernels with BLAS pinned to one thread) all get ``threads``.
     Everything is restored on exit.
     """
+    threads = budget.check_threads(threads)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
@@ -125,6 +126,8 @@ def run_benchmark(
         result was compared with ours before timing, ``max_rel_err`` and
         ``agrees``.
     """
+    shapes, dtypes, threads = list(shapes), list(dtypes), list(threads)
+    costs.check_benchmark(shapes, dtypes, threads, repeats, min_sample)
     records = []
     skipped = {}
     for shape in shapes:

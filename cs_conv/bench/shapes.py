@@ -76,6 +76,8 @@ def parse_shape(spec: str) -> BenchShape:
     >>> parse_shape("2,3,8,8:4,3,3:1:1").w_shape
     (4, 3, 3, 3)
     """
+    if not isinstance(spec, str):
+        raise TypeError(f"a shape is a name or 'N,C,H,W:F,HH,WW:stride:pad', got {spec!r:.80}")
     if spec in SHAPES:
         return SHAPES[spec]
     if spec in TINY:

@@ -11,13 +11,18 @@ requires: ``(H + 2*pad - HH) % stride == 0``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from .. import budget
+
 __all__ = ["TEMPLATES", "Case", "Spec", "Template", "make_cases", "seed_of"]
 
 _ARRAYS = ("x", "w", "b", "dout", "cols")
+#: Most templates :func:`make_cases` reads (an endless iterable is refused, not exhausted).
+MAX_TEMPLATES = 64
 
 
 def seed_of(*parts) -> int:
@@ -152,6 +157,12 @@ class Case:
             "dout": sp.out_shape,
             "cols": sp.cols_shape,
         }
+        budget.check(
+            f"the arrays of check case {self.index} ({sp.describe()})",
+            arrays={name: int(np.prod(shape, dtype=object)) for name, shape in shapes.items()},
+            hint="a case of a few hundred values: check cases test a function, the "
+            "benchmark (cs-conv bench) times large shapes",
+        )
         rng = np.random.default_rng(self.seed)
         out = {name: rng.standard_normal(shapes[name]) for name in _ARRAYS}
         if self.primary_seed is not None and self.primary in out:
@@ -269,7 +280,7 @@ def _draw_spec(t: Template, rng: np.random.Generator) -> Spec:
                 continue
             F = Wo
         return Spec(t.N, t.C, H, W, F, HH, WW, s, p, t.dtype)
-    raise RuntimeError(f"no sizes fit template {t}")  # pragma: no cover
+    raise ValueError(f"no sizes fit template {t}")
 
 
 def make_cases(
@@ -303,6 +314,9 @@ def make_cases(
     >>> all(c.spec.tiles for c in a)
     True
     """
+    templates = tuple(itertools.islice(templates, MAX_TEMPLATES + 1))
+    if len(templates) > MAX_TEMPLATES:
+        raise ValueError(f"at most {MAX_TEMPLATES} templates per checker, got more")
     cases: list[Case] = []
     by_template: dict[int, Case] = {}
     for ti, t in enumerate(templates):

@@ -166,6 +166,10 @@ class CheckResult:
 
 def assert_ok(result: CheckResult) -> None:
     """Module-level form of :meth:`CheckResult.assert_ok`."""
+    if not isinstance(result, CheckResult):
+        raise TypeError(
+            f"assert_ok needs a CheckResult (what a check_* returns), got {result!r:.80}"
+        )
     result.assert_ok()
 
 

@@ -1,5 +1,7 @@
 """Pictures of the im2col layout, of col2im's overlaps and of a student's errors.
 
+Every function checks its size budget on the shapes alone, before it builds
+anything, and refuses with a ``ValueError`` that suggests a shape it can draw.
 Every function returns a :class:`matplotlib.figure.Figure` built without
 :mod:`matplotlib.pyplot` (no backend is selected on import, nothing to close),
 with machine-readable metadata in ``fig.cs_conv``.
@@ -9,7 +11,8 @@ with machine-readable metadata in ``fig.cs_conv``.
 :func:`plot_col2im_overlap`    how many windows cover each input pixel
 :func:`plot_mismatch`          where a student's array differs from the reference
 :func:`plot_benchmark`         stage timings as ratios to a memory copy
-:func:`explore_im2col`         sliders around :func:`plot_im2col` (ipywidgets)
+:func:`explore_im2col`         sliders around :func:`plot_im2col` (the static figure
+                               when no live frontend can move them: nbconvert, nbgrader)
 :func:`figure_to_html_img`     a figure as an inline ``<img>`` for ``_repr_html_``
 =============================  ===================================================
 """

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
+import numbers
 import sys
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -93,6 +95,29 @@ def _release(fig: Figure) -> None:
         pyplot.close(fig)  # a no-op unless fig was made by pyplot
 
 
+#: Largest image (pixels) :func:`figure_to_png_base64` renders: 200 MB of RGBA.
+MAX_PIXELS = 50_000_000
+
+
+def _check_render(fig, dpi) -> None:
+    """Refuse what is not a figure, a bad dpi, or an image over :data:`MAX_PIXELS`."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if dpi is not None and (
+        isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 0 < dpi < math.inf
+    ):
+        raise ValueError(f"dpi must be a positive number (or None for the figure's), got {dpi!r}")
+    w, h = fig.get_size_inches()
+    d = fig.dpi if dpi is None else float(dpi)
+    if w * d * h * d > MAX_PIXELS:
+        fit = int((MAX_PIXELS / (w * h)) ** 0.5)
+        raise ValueError(
+            f"too large to render: a {w:g} x {h:g} in figure at dpi={d:g} is "
+            f"{w * d:.0f} x {h * d:.0f} = {w * d * h * d:.3g} pixels (at most {MAX_PIXELS}); "
+            f"use dpi <= {fit}"
+        )
+
+
 def figure_to_png_base64(fig: Figure, *, dpi: float | None = None, close: bool = True) -> str:
     """Render ``fig`` as a PNG and return it base64-encoded (ASCII ``str``).
 
@@ -112,6 +137,7 @@ def figure_to_png_base64(fig: Figure, *, dpi: float | None = None, close: bool =
     >>> base64.b64decode(s)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
+    _check_render(fig, dpi)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi if dpi is not None else "figure")
     if close:
@@ -130,5 +156,7 @@ def figure_to_html_img(
     >>> figure_to_html_img(plot_col2im_overlap((1, 1, 3, 3), 2, 2), alt="overlap")[:33]
     '<img src="data:image/png;base64,i'
     """
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a str, got {type(alt).__name__}")
     data = figure_to_png_base64(fig, dpi=dpi, close=close)
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"/>'

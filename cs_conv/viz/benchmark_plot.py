@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable, Mapping
@@ -10,7 +11,13 @@ from matplotlib import colormaps
 
 from . import _style
 
-__all__ = ["plot_benchmark"]
+__all__ = ["MAX_BARS", "plot_benchmark"]
+
+
+#: Most bars :func:`plot_benchmark` draws (beyond that no label can be read).
+MAX_BARS = 400
+#: Longest shape or stage label (characters).
+MAX_LABEL = 200
 
 
 def _validate(results) -> list[tuple[str, str, float]]:
@@ -20,7 +27,13 @@ def _validate(results) -> list[tuple[str, str, float]]:
             f"got {type(results).__name__}"
         )
     rows = []
-    for k, r in enumerate(results):
+    # read at most one more than drawable: an endless iterator is refused, not exhausted
+    for k, r in enumerate(itertools.islice(results, MAX_BARS + 1)):
+        if k == MAX_BARS:
+            raise ValueError(
+                f"results has more than {MAX_BARS} entries, more bars than can be read: "
+                "plot a few shapes and stages at a time (e.g. one shape's results)"
+            )
         if not isinstance(r, Mapping) or not {"shape", "stage", "ratio"} <= set(r):
             raise ValueError(
                 f'results[{k}] must be a dict with keys "shape", "stage", "ratio", got {r!r}'
@@ -36,10 +49,21 @@ def _validate(results) -> list[tuple[str, str, float]]:
                 f"results[{k}]['ratio'] must be a positive finite number "
                 f"(stage time / memory-copy time), got {ratio!r}"
             )
-        rows.append((str(r["shape"]), str(r["stage"]), float(ratio)))
+        labels = (_label(r["shape"], k, "shape"), _label(r["stage"], k, "stage"))
+        rows.append((*labels, float(ratio)))
     if not rows:
         raise ValueError("results is empty: nothing to plot")
     return rows
+
+
+def _label(value, k: int, key: str) -> str:
+    text = str(value)
+    if len(text) > MAX_LABEL:
+        raise ValueError(
+            f"results[{k}][{key!r}] is {len(text)} characters long (at most {MAX_LABEL}); "
+            f"give it a short label such as {text[:20]!r}"
+        )
+    return text
 
 
 def _fmt(v: float) -> str:
@@ -80,6 +104,11 @@ def plot_benchmark(results, title=None):
     >>> fig.cs_conv["stages"], fig.cs_conv["log"]
     (['loops', 'fancy', 'cython'], True)
     """
+    if title is not None and (not isinstance(title, str) or len(title) > 2 * MAX_LABEL):
+        raise TypeError(
+            f"title must be None or a str of at most {2 * MAX_LABEL} characters, got a "
+            f"{type(title).__name__}" + (f" of {len(title)}" if isinstance(title, str) else "")
+        )
     rows = _validate(results)
     bars: dict[tuple[str, str], float] = {}
     shapes: list[str] = []
@@ -94,12 +123,33 @@ def plot_benchmark(results, title=None):
     log = max(values) / min(values) > 100
 
     n_s, n_st = len(shapes), len(stages)
-    bar_h = 0.8 / n_st
     fig_h = 1.15 + n_s * (0.25 + 0.22 * n_st)
     fig = _style.new_figure(8.5, fig_h)
     ax = fig.add_axes((0.24, 0.65 / fig_h, 0.6, 1 - 1.25 / fig_h))
+    _draw_bars(ax, bars, shapes, stages)
+    _decorate(ax, values, shapes, log)
+    fig.suptitle(
+        title or "Stage timings relative to a plain memory copy",
+        fontsize=11,
+        fontweight="bold",
+        y=1 - 0.1 / fig_h,
+        va="top",
+    )
+    fig.cs_conv = {
+        "kind": "benchmark",
+        "bars": bars,
+        "shapes": shapes,
+        "stages": stages,
+        "log": log,
+    }
+    return fig
+
+
+def _draw_bars(ax, bars: dict, shapes: list, stages: list) -> None:
+    """One group of bars per shape, one colour per stage, each bar's value at its end."""
+    n_st = len(stages)
+    bar_h = 0.8 / n_st
     cmap = colormaps["tab10"]
-    lo, hi = min(*values, 1.0), max(*values, 1.0)
     for k, stage in enumerate(stages):
         ys, xs = [], []
         for s_idx, shape in enumerate(shapes):
@@ -110,6 +160,12 @@ def plot_benchmark(results, title=None):
             ys, xs, height=bar_h * 0.9, color=cmap(k % 10), label=stage, gid=f"stage:{stage}"
         )
         ax.bar_label(container, labels=[_fmt(v) for v in xs], padding=2, fontsize=7.5)
+
+
+def _decorate(ax, values: list, shapes: list, log: bool) -> None:
+    """The memory-copy line at 1, the scale, the shape labels and the legend."""
+    n_s = len(shapes)
+    lo, hi = min(*values, 1.0), max(*values, 1.0)
     ax.axvline(1.0, color="black", linestyle="--", linewidth=1.2, zorder=0)
     ax.text(
         1.0,
@@ -140,18 +196,3 @@ def plot_benchmark(results, title=None):
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
     )
-    fig.suptitle(
-        title or "Stage timings relative to a plain memory copy",
-        fontsize=11,
-        fontweight="bold",
-        y=1 - 0.1 / fig_h,
-        va="top",
-    )
-    fig.cs_conv = {
-        "kind": "benchmark",
-        "bars": bars,
-        "shapes": shapes,
-        "stages": stages,
-        "log": log,
-    }
-    return fig

@@ -25,6 +25,7 @@ from .mutants import conv_mutants, im2col_mutants, layer_mutants
 
 RUNNER_SET = {
     "cs_conv",
+    "cs_conv.budget",
     "cs_conv.check",
     "cs_conv.check.cases",
     "cs_conv.check.outcome",

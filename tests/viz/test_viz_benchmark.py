@@ -64,3 +64,16 @@ def test_bad_results_are_refused(results, message):
 def test_dict_instead_of_list_is_refused():
     with pytest.raises(TypeError, match="list of dicts"):
         plot_benchmark({"shape": "A", "stage": "x", "ratio": 1.0})
+
+
+def test_more_bars_than_can_be_read_are_refused_without_reading_them_all():
+    import itertools
+
+    row = {"shape": "A", "stage": "s", "ratio": 1.0}
+    with pytest.raises(ValueError, match="more than 400 entries"):
+        plot_benchmark(itertools.repeat(row))  # endless: refused, not exhausted
+    assert len(plot_benchmark([row] * 400).cs_conv["bars"]) == 1
+    with pytest.raises(ValueError, match=r"results\[0\]\['shape'\] is 1000 characters long"):
+        plot_benchmark([{**row, "shape": "x" * 1000}])
+    with pytest.raises(TypeError, match="title must be None or a str"):
+        plot_benchmark([row], title=42)

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from cs_conv.im2col_fancy import im2col
-from cs_conv.viz import _style, plot_im2col
+from cs_conv.viz import _style, im2col_metadata, plot_im2col
 
 from .figure_helpers import Rectangle, Text, artists_with_gid, axes_holding, gid_tuples
 
@@ -228,3 +228,39 @@ def test_importing_viz_selects_no_backend_and_warns_nothing():
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+
+
+def test_the_issues_imagenet_batch_is_refused_before_anything_is_built(monkeypatch):
+    # it used to name all 1.8e9 cells of cols first (24 GB, then the OOM killer)
+    from cs_conv.viz import im2col_figure
+
+    def no_cells(*args):
+        raise AssertionError("the cells were described before the budget was checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(im2col_figure, "describe", no_cells)
+        with pytest.raises(
+            ValueError, match=r"too large to draw: x_shape \(64, 64, 224, 224\)"
+        ) as e:
+            plot_im2col((64, 64, 224, 224), 3, 3, stride=1, pad=1)
+    suggested = ast.literal_eval(re.search(r"try x_shape=(\([^)]*\))", str(e.value))[1])
+    assert plot_im2col(suggested, 3, 3, stride=1, pad=1).cs_conv["geometry"].x_shape == suggested
+    with pytest.raises(
+        ValueError, match=r"too large to describe cell by cell: .*at most 100000 each"
+    ):
+        im2col_metadata((64, 64, 224, 224), 3, 3, stride=1, pad=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "fix"),
+    [
+        # a convolution too large for any stage: the figure still says what it can draw
+        (((1, 1, 2, 2), 1, 1, 1, 10**9), r"try x_shape=\(1, 1, 2, 2\) with pad=\(2, 2\)"),
+        (((1, 1, 2, 2), 10**6, 10**6, 1, 10**10), "use a smaller filter or stride"),
+    ],
+)
+def test_a_convolution_too_large_for_any_stage_gets_advice(args, fix):
+    with pytest.raises(
+        ValueError, match=r"too large to draw: this convolution is too large.*" + fix
+    ):
+        plot_im2col(*args)

@@ -7,7 +7,7 @@ import base64
 import numpy as np
 import pytest
 
-from cs_conv.viz import figure_to_html_img, figure_to_png_base64, plot_mismatch
+from cs_conv.viz import figure_to_html_img, figure_to_png_base64, mismatch_mask, plot_mismatch
 
 from .figure_helpers import artists_with_gid
 
@@ -138,3 +138,39 @@ def test_figure_to_png_closes_pyplot_figures():
     assert plt.fignum_exists(fig.number)
     figure_to_png_base64(fig)
     assert not plt.fignum_exists(fig.number)
+
+
+def test_arrays_too_large_to_see_are_refused_with_a_slice_that_fits():
+    import re
+
+    big = np.broadcast_to(0.0, (64, 64, 224, 224))  # no memory: a view
+    with pytest.raises(ValueError, match=r"too large to draw: arrays of shape") as info:
+        plot_mismatch(big, big)
+    index = re.search(r"expected\[([^\]]*)\]", str(info.value))[1]
+    part = big[tuple(slice(int(v[1:])) for v in index.split(", "))]
+    assert part.size <= 2**20
+    assert plot_mismatch(part, part).cs_conv["shown"] == (4, 4)
+
+
+def test_mismatch_mask_checks_the_broadcast_size():
+    with pytest.raises(
+        ValueError, match=r"mismatch_mask of shapes \(1000000, 1\) and \(1, 1000000\)"
+    ):
+        mismatch_mask(np.zeros((10**6, 1)), np.zeros((1, 10**6)))
+
+
+@pytest.mark.parametrize(
+    ("dpi", "error", "message"),
+    [
+        (10**4, ValueError, r"too large to render: .* use dpi <= \d+"),
+        (-1, ValueError, "positive"),
+        (float("inf"), ValueError, "positive"),
+        ("300", ValueError, "positive"),
+    ],
+)
+def test_rendering_is_refused_past_its_pixel_budget(dpi, error, message):
+    fig = plot_mismatch(np.zeros((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
+    with pytest.raises(error, match=message):
+        figure_to_png_base64(fig, dpi=dpi)
+    with pytest.raises(TypeError, match="must be a matplotlib Figure"):
+        figure_to_html_img("a figure")

@@ -82,3 +82,31 @@ def test_assignment_marked_wrong_exactly_where_windows_overlap(x_shape, HH, WW, 
 def test_too_large_is_refused():
     with pytest.raises(ValueError, match="too large to draw"):
         plot_col2im_overlap((1, 1, 64, 64), 3, 3, 1, 1)
+
+
+def test_too_large_names_a_drawable_shape():
+    with pytest.raises(ValueError, match=r"try x_shape=\(1, 1, 28, 28\)"):
+        plot_col2im_overlap((1, 1, 64, 64), 3, 3, 1, 1)
+    fig = plot_col2im_overlap((1, 1, 28, 28), 3, 3, 1, 1)
+    assert fig.cs_conv["counts"].shape == (30, 30)
+    with pytest.raises(ValueError, match=r"with pad=\(8, 8\)"):
+        plot_col2im_overlap((1, 1, 2, 2), 1, 1, 1, 10**9)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "HH", "WW", "stride", "pad"),
+    [
+        ((1, 1, 37, 23), 4, 3, (3, 2), (2, 1)),
+        ((1, 1, 9, 9), 9, 9, 1, 0),
+        ((1, 1, 8, 8), 3, 3, 5, 1),
+    ],
+)
+def test_counts_of_any_geometry_equal_an_independent_count(x_shape, HH, WW, stride, pad):
+    # overlap_counts multiplies per-axis counts; the test counts every window at every pixel
+    expected = _count_by_pixel(x_shape, HH, WW, stride, pad)
+    np.testing.assert_array_equal(overlap_counts(x_shape, HH, WW, stride, pad), expected)
+
+
+def test_counts_are_refused_over_the_memory_budget():
+    with pytest.raises(ValueError, match=r"overlap_counts of x_shape .* refused before it starts"):
+        overlap_counts((1, 1, 4, 4), 3, 3, 1, 2 * 10**4)  # 40004 x 40004 counts: 12 GiB

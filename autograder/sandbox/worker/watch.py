@@ -61,7 +61,7 @@ class ReferenceWatch:
     """
 
     # shape arithmetic and validation the allowed helpers use too
-    SHARED = ("geometry.py", "_validate.py")
+    SHARED = ("geometry.py", "_validate.py", "budget.py", "costs.py")
 
     def __init__(self, package_dir, allowed=(), libraries=()):
         self.root = os.path.join(package_dir, "")

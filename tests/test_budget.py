@@ -1,0 +1,147 @@
+"""The budgets: refusals name the numbers and a smaller call that does fit."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cs_conv import budget, costs, im2col_cython, im2col_fancy, im2col_loops, layers, naive
+from cs_conv.budget import BudgetError
+from cs_conv.geometry import conv_geometry
+
+IMAGENET = (64, 64, 224, 224)
+
+
+def _suggested(message: str) -> tuple:
+    """The x_shape a refusal suggests."""
+    return ast.literal_eval(re.search(r"try x_shape (\([^)]*\))", message)[1])
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    """A 32 MiB, 2 s budget: refusals on shapes a test can also run."""
+    monkeypatch.setenv("CS_CONV_MAX_GIB", str(32 / 1024))
+    monkeypatch.setenv("CS_CONV_MAX_SECONDS", "2")
+
+
+# the index arrays are per image (tested below with many channels); pad_input has no filter
+@pytest.mark.parametrize(
+    "stage", sorted(set(costs.STAGES) - {"pad_input", "im2col_fancy.im2col_indices"})
+)
+def test_every_stage_suggests_a_call_that_fits(small_budget, stage):
+    g = conv_geometry((512, 8, 40, 30), 3, 2, (1, 2), (1, 0))
+    with pytest.raises(BudgetError, match=r"refused before it starts: it would") as info:
+        costs.check_stage(stage, g, 16)
+    message = str(info.value)
+    assert "x_shape (512, 8, 40, 30)" in message
+    smaller = conv_geometry(_suggested(message), 3, 2, (1, 2), (1, 0))
+    costs.check_stage(stage, smaller, 16)  # fits
+    assert smaller.x_shape[1:] == g.x_shape[1:]  # the batch in chunks
+    assert smaller.N < g.N
+    arrays, seconds = costs.stage_cost(stage, smaller, 16)
+    assert sum(arrays.values()) * 8 <= budget.max_bytes()
+    assert seconds <= budget.max_seconds()
+
+
+def test_the_suggested_chunk_runs_and_is_right(small_budget):
+    x = np.random.default_rng(0).standard_normal((512, 3, 16, 16))
+    with pytest.raises(
+        BudgetError, match=r"im2col_fancy.im2col on x_shape \(512, 3, 16, 16\)"
+    ) as e:
+        im2col_fancy.im2col(x, 3, 3, 1, 1)
+    n = _suggested(str(e.value))[0]
+    assert 1 <= n < 512
+    chunks = [im2col_fancy.im2col(x[a : a + n], 3, 3, 1, 1) for a in range(0, 512, n)]
+    # the chunks' columns, image by image, are the columns of the whole batch
+    np.testing.assert_array_equal(
+        np.concatenate(chunks, axis=1), im2col_cython.im2col(x, 3, 3, 1, 1)
+    )
+
+
+def test_pad_and_channels_are_suggested_when_one_image_is_too_large(small_budget):
+    g = conv_geometry((1, 1, 4, 4), 3, 3, 1, 5000)
+    with pytest.raises(BudgetError) as info:
+        costs.check_stage("im2col_loops.im2col", g)
+    assert re.search(
+        r"try x_shape \(1, 1, 4, 4\) \(stride \(1, 1\), pad \((\d+), \1\)\)", str(info.value)
+    )
+    g = conv_geometry((1, 10**7, 2, 2), 1, 1)
+    with pytest.raises(BudgetError, match=r"\(fewer channels\)"):
+        costs.check_stage("im2col_fancy.im2col", g)
+    with pytest.raises(BudgetError, match=r"im2col_indices on x_shape \(1, 100000, 50, 50\)") as e:
+        costs.check_stage("im2col_fancy.im2col_indices", conv_geometry((1, 10**5, 50, 50), 3, 3))
+    smaller = conv_geometry(_suggested(str(e.value)), 3, 3)
+    assert smaller.H_out * smaller.W_out < 48 * 48
+    costs.check_stage("im2col_fancy.im2col_indices", smaller)
+
+
+def test_imagenet_is_refused_with_its_numbers():
+    w, b = np.zeros((64, 64, 3, 3)), np.zeros(64)
+    x = np.broadcast_to(0.0, IMAGENET)
+    with pytest.raises(BudgetError, match=r"run for about [\d.]+ minutes, over the time budget"):
+        naive.conv_forward(x, w, b, {"stride": 1, "pad": 1})
+    with pytest.raises(BudgetError, match=r"cols \(im2col\) or dx \(col2im\) \(13\.8 GiB\)"):
+        im2col_cython.im2col(x, 3, 3, 1, 1)
+    with pytest.raises(BudgetError, match=r"cols \(13\.8 GiB\).*chunks of \d+ image"):
+        im2col_loops.im2col(x, 3, 3, 1, 1)
+    with pytest.raises(BudgetError, match=r"layers\.conv_forward/backward on x_shape"):
+        layers.conv_forward(x, w, b, {"stride": 1, "pad": 1})
+
+
+def test_a_broadcast_view_is_not_copied_past_the_budget():
+    x = np.broadcast_to(np.int8(1), (10**4, 10**4, 10, 10))
+    with pytest.raises(BudgetError, match=r"converting to float64 x of shape"):
+        im2col_fancy.im2col(x, 3, 3)
+
+
+def test_the_fast_path_is_unchanged_and_caches_no_refusal():
+    x = np.zeros((2, 3, 8, 8))
+    assert im2col_cython.im2col(x, 3, 3, 1, 1).shape == (27, 128)
+    big = np.broadcast_to(0.0, IMAGENET)
+    for _ in range(2):  # refused each time, never remembered as valid
+        with pytest.raises(BudgetError):
+            im2col_cython.im2col(big, 3, 3, 1, 1)
+
+
+def test_settings(monkeypatch):
+    monkeypatch.delenv("CS_CONV_MAX_GIB", raising=False)
+    monkeypatch.delenv("CS_CONV_MAX_SECONDS", raising=False)
+    assert budget.max_bytes() <= budget.DEFAULT_BYTES
+    assert budget.max_seconds() == budget.DEFAULT_SECONDS
+    monkeypatch.setenv("CS_CONV_MAX_GIB", "64")
+    assert budget.max_bytes() == 64 * 2**30 or budget.address_space_limit()
+    monkeypatch.setenv("CS_CONV_MAX_GIB", "0")
+    with pytest.raises(ValueError, match="CS_CONV_MAX_GIB='0' must be a positive"):
+        budget.max_bytes()
+    monkeypatch.setenv("CS_CONV_MAX_GIB", "lots")
+    with pytest.raises(ValueError, match="is not a number"):
+        budget.max_bytes()
+    monkeypatch.setenv("CS_CONV_MAX_SECONDS", "0.001")
+    assert budget.max_seconds() == budget.FLOOR_SECONDS
+
+
+def test_an_address_space_limit_halves_into_the_budget():
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
+        "from cs_conv import budget; print(budget.max_bytes(), budget.address_space_limit())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [int(v) for v in out] == [3 * 2**29, 3 * 2**30]
+
+
+def test_the_benchmark_is_refused_what_the_machine_cannot_hold(monkeypatch):
+    from cs_conv.bench import parse_shape, run_benchmark
+
+    monkeypatch.setenv("CS_CONV_MAX_GIB", "1")
+    shape = parse_shape("64,64,56,56:64,3,3:1:1")  # the course's shape b: ~7 GB at once
+    with pytest.raises(BudgetError, match=r"shape 64,64,56,56:64,3,3:1:1 .* need about") as info:
+        run_benchmark([shape])
+    hint = re.search(r"e\.g\. '([^']+)'", str(info.value))[1]
+    costs.check_benchmark([parse_shape(hint)], ["float64"], [1], 5, 0.005)  # fits
