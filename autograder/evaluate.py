@@ -21,16 +21,21 @@ Statuses (one per test, never shared between tests):
                    graded (points as earned), and flagged
 ``tampered``       the answer uses a reference implementation (see
                    :mod:`autograder.policy`): no points
+``manual``         a written answer: graded by hand by the instructor (no
+                   points from the grader)
 =================  ========================================================
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass, field
 
 from . import policy
 from .installation import cs_conv_dir
+from .jobs import runs_in_worker
+from .kernels import defining_cell
 from .notebook import defined_functions, reached_statements
 
 __all__ = ["STATUSES", "TestResult", "evaluate_notebook"]
@@ -45,6 +50,7 @@ STATUSES = (
     "compile-error",
     "missing",
     "tampered",
+    "manual",
 )
 _CELL_FAILURES = ("compile-error", "crash", "timeout", "oom", "error")
 
@@ -115,13 +121,21 @@ def _compile_failure(raw, cells, message):
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _cases(checker: str, key: str, stage: str | None) -> tuple:
+    """A test's cases, drawn once per run for the whole class."""
+    from cs_conv.check import CHECKERS
+
+    return tuple(CHECKERS[checker].make_cases(key, stage=stage))
+
+
 def _judge(spec, payload):
     """``(status, result dict)`` from the arrays alone."""
     from cs_conv.check import CHECKERS
     from cs_conv.check.outcome import Outcome
 
     checker = CHECKERS[spec.checker]
-    cases = checker.make_cases(spec.key, stage=spec.stage)
+    cases = list(_cases(spec.checker, spec.key, spec.stage))
     outcomes = [Outcome.from_payload(p) for p in payload]
     result = checker.evaluate(cases, outcomes, stage=spec.stage)
     info = {
@@ -129,6 +143,20 @@ def _judge(spec, payload):
         "message": str(result.message),
         "cases": [{"description": c.description, "passed": bool(c.passed)} for c in result.cases],
     }
+    integrity = []
+    if any(o.trace_removed for o in outcomes):
+        integrity.append("switched off the grader's line counter (sys.settrace)")
+    masked = sorted(
+        {
+            o.error_message.split(" is not available while grading")[0][-80:]
+            for o in outcomes
+            if "is not available while grading" in o.error_message
+        }
+    )
+    if masked:  # the sandbox hid it: the answer went for the reference, or a library
+        integrity.append("called forbidden code while graded: " + ", ".join(masked[:4]))
+    if integrity:
+        info["integrity"] = integrity
     if result.passed:
         return "pass", info
     if "not-implemented" in result.mistakes:
@@ -151,9 +179,9 @@ def _outermost(modules) -> list[str]:
     return sorted(m for m in modules if not any(m.startswith(o + ".") for o in modules))
 
 
-def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, list]:
-    """``(test results, notebook integrity flags)`` for one student notebook."""
-    package_dir = str(cs_conv_dir())
+def _notebook_flags(raw, tests, cells, found, release_sources) -> tuple[list, list]:
+    """``(flags, refs)``: the notebook's integrity flags, and the forbidden modules its
+    graded functions reach (every test is then tampered)."""
     flags = []
     needed = {name for spec in tests for name in spec.functions.values()}
     refs, aside = set(), set()
@@ -178,70 +206,141 @@ def evaluate_notebook(raw, tests, cells, found, release_sources) -> tuple[list, 
     if raw.fatal:
         flags.append("worker problem: " + raw.fatal.splitlines()[0][:200])
     for gid, state in sorted(found.items()):
-        if state != "present":
+        if state in ("missing", "edited"):
             flags.append(f"test cell {gid} {state}")
+    return flags, refs
 
-    results = []
-    for spec in tests:
-        raw_t = raw.tests.get(spec.grade_id) or {
-            "status": "error",
-            "error": "the test did not run",
-        }
-        r = TestResult(
-            raw.student,
-            raw.assignment,
-            raw.notebook,
-            spec.grade_id,
-            "error",
-            0.0,
-            spec.points,
-            seconds=float(raw_t.get("seconds") or 0.0),
-        )
-        test_flags = []
-        origins = raw_t.get("origins") or {}
-        bad = [o for o in origins.values() if policy.origin_is_reference(o, package_dir)]
-        if bad:
-            module = str(bad[0].get("module") or bad[0].get("file") or "?")[:80]
-            test_flags.append(f"function comes from the reference package ({module})")
-        calls = raw_t.get("reference_calls")
-        if isinstance(calls, list) and calls:
-            shown = ", ".join(str(c)[:80] for c in calls[:4])
-            test_flags.append(f"called forbidden code while graded: {shown}")
-        if raw_t.get("hook_removed") is True:
-            test_flags.append("switched off the grader's reference monitor (sys.setprofile)")
-        status = raw_t.get("status")
-        if status == "ok":
-            try:
-                r.status, info = _judge(spec, raw_t.get("payload") or [])
-                r.mistakes, r.message, r.cases = info["mistakes"], info["message"], info["cases"]
-            except Exception as exc:  # a forged payload must never stop the grader
-                r.status, r.message = "error", f"could not evaluate: {type(exc).__name__}: {exc}"
-        elif status == "undefined":
+
+def _watch_flags(raw_t: dict) -> list:
+    """What the worker saw while the test's functions ran (untrusted, best effort)."""
+    flags = []
+    origins = raw_t.get("origins") or {}
+    bad = [o for o in origins.values() if policy.origin_is_reference(o, str(cs_conv_dir()))]
+    if bad:
+        module = str(bad[0].get("module") or bad[0].get("file") or "?")[:80]
+        flags.append(f"function comes from the reference package ({module})")
+    calls = raw_t.get("reference_calls")
+    if isinstance(calls, list) and calls:
+        shown = ", ".join(str(c)[:80] for c in calls[:4])
+        flags.append(f"called forbidden code while graded: {shown}")
+    if raw_t.get("hook_removed") is True:
+        flags.append("switched off the grader's reference monitor (sys.setprofile)")
+    return flags
+
+
+def _status_from_worker(r, spec, raw, raw_t, cells) -> list:
+    """Set ``r``'s status and message from what the worker returned; the flags of the
+    outcomes themselves (a line counter switched off)."""
+    flags = []
+    status = raw_t.get("status")
+    if status == "ok":
+        try:
+            r.status, info = _judge(spec, raw_t.get("payload") or [])
+            r.mistakes, r.message, r.cases = info["mistakes"], info["message"], info["cases"]
+            flags += info.get("integrity", [])
+        except Exception as exc:  # a forged payload must never stop the grader
+            r.status, r.message = "error", f"could not evaluate: {type(exc).__name__}: {exc}"
+    elif status == "undefined":
+        r.status, r.message = _undefined_status(raw, cells, spec)
+    elif status in ("timeout", "crash", "oom", "error"):
+        r.status = status
+        r.message = str(raw_t.get("error") or status)
+    else:
+        r.status, r.message = "error", f"unexpected worker status {status!r}"
+    if r.status == "error" and _compile_failure(raw, cells, r.message):
+        r.status, r.message = _compile_failure(raw, cells, r.message)
+    return flags
+
+
+def _kernel_verdict(r, spec, raw, cells, verdicts, *, alone: bool) -> None:
+    """The typing of ``spec``'s kernel: the whole test (``alone``), or a condition on it."""
+    kernel = spec.functions.get("kernel") if alone else spec.kernel
+    cell = defining_cell(cells, kernel)
+    state = (raw.cells.get(cell["index"]) or {}) if cell is not None else {}
+    if cell is None:
+        if alone:
             r.status, r.message = _undefined_status(raw, cells, spec)
-        elif status == "error" and _compile_failure(raw, cells, raw_t.get("error") or ""):
-            r.status, r.message = _compile_failure(raw, cells, raw_t.get("error") or "")
-        elif status in ("timeout", "crash", "oom", "error"):
-            r.status = status
-            r.message = str(raw_t.get("error") or status)
-        else:
-            r.status, r.message = "error", f"unexpected worker status {status!r}"
-        if r.status == "error" and _compile_failure(raw, cells, r.message):
-            r.status, r.message = _compile_failure(raw, cells, r.message)
-        if r.status == "pass":
-            r.points = spec.points
-        if refs or test_flags:
-            r.flags = test_flags + (["uses reference code: " + ", ".join(refs)] if refs else [])
-            r.status, r.points = "tampered", 0.0
-            r.message = (
-                "This answer uses the course's reference implementation or a library that "
-                "does the work (" + "; ".join(r.flags) + "), which the course policy forbids. "
-                "No points; an instructor will review it."
-            )
-        elif found.get(spec.grade_id) == "missing":
-            r.flags.append(f"test cell deleted: reinstated and graded ({r.status})")
-            r.status = "missing"
-        elif found.get(spec.grade_id) == "edited":
-            r.flags.append("test cell edited: the original was used")
-        r.fixes = _fix_hints(r.mistakes)
-        results.append(r)
-    return results, flags
+        return
+    if state.get("status") == "compile-error":
+        if alone:
+            r.status = "compile-error"
+            r.message = f"`{kernel}` comes from the %%cython cell {cell['index']}, which did not "
+            r.message += "compile:\n" + str(state.get("error") or "")[-1200:]
+        return
+    verdict = verdicts.of(cell["source"], kernel) if verdicts is not None else None
+    if verdict is None:
+        if alone:
+            r.status, r.message = "error", f"the typing of `{kernel}` could not be judged"
+        return
+    if alone:
+        r.status = "pass" if verdict.passed else "fail"
+        r.mistakes, r.message = verdict.mistakes, verdict.message
+        r.cases = [{"description": f"line {p.line}: {p.text}", "passed": False}
+                   for p in verdict.problems]  # fmt: skip
+    elif not verdict.passed and r.status in ("pass", "fail"):
+        r.status = "fail"
+        r.mistakes = sorted({*r.mistakes, *verdict.mistakes})
+        r.message = verdict.message + ("\n\n" + r.message if r.message else "")
+
+
+def _manual_result(raw, spec, found) -> TestResult:
+    """A written answer: listed for the instructor, no points until graded by hand."""
+    state = found.get(spec.grade_id, "missing")
+    message = {
+        "answered": "A written answer: your instructor grades it by hand.",
+        "unanswered": "Not answered: the cell still holds the placeholder.",
+    }.get(state, "The answer cell was deleted from the notebook.")
+    return TestResult(
+        raw.student, raw.assignment, raw.notebook, spec.grade_id, "manual", 0.0, spec.points,
+        message=message,
+    )  # fmt: skip
+
+
+def _test_result(raw, spec, cells, found, refs, verdicts) -> TestResult:
+    if spec.manual:
+        return _manual_result(raw, spec, found)
+    raw_t = raw.tests.get(spec.grade_id) or {"status": "error", "error": "the test did not run"}
+    r = TestResult(
+        raw.student,
+        raw.assignment,
+        raw.notebook,
+        spec.grade_id,
+        "error",
+        0.0,
+        spec.points,
+        seconds=float(raw_t.get("seconds") or 0.0),
+    )
+    if runs_in_worker(spec.checker):
+        test_flags = _watch_flags(raw_t) + _status_from_worker(r, spec, raw, raw_t, cells)
+        if spec.kernel:
+            _kernel_verdict(r, spec, raw, cells, verdicts, alone=False)
+    else:  # judged from the source on this side
+        test_flags = []
+        _kernel_verdict(r, spec, raw, cells, verdicts, alone=True)
+    if r.status == "pass":
+        r.points = spec.points
+    if refs or test_flags:
+        r.flags = test_flags + (["uses reference code: " + ", ".join(refs)] if refs else [])
+        r.status, r.points = "tampered", 0.0
+        r.message = (
+            "This answer uses the course's reference implementation or a library that "
+            "does the work (" + "; ".join(r.flags) + "), which the course policy forbids. "
+            "No points; an instructor will review it."
+        )
+    elif found.get(spec.grade_id) == "missing":
+        r.flags.append(f"test cell deleted: reinstated and graded ({r.status})")
+        r.status = "missing"
+    elif found.get(spec.grade_id) == "edited":
+        r.flags.append("test cell edited: the original was used")
+    r.fixes = _fix_hints(r.mistakes)
+    return r
+
+
+def evaluate_notebook(raw, tests, cells, found, release_sources, verdicts=None):
+    """``(test results, notebook integrity flags)`` for one student notebook.
+
+    ``verdicts`` (:class:`autograder.kernels.KernelVerdicts`) holds the compile
+    jobs' verdicts on the typing of the student's Cython kernels.
+    """
+    flags, refs = _notebook_flags(raw, tests, cells, found, release_sources)
+    return [_test_result(raw, spec, cells, found, refs, verdicts) for spec in tests], flags

@@ -25,6 +25,21 @@ from .settings import GRADER_VERSION, GradeOptions
 __all__ = ["cython_build_jobs", "draw_cases", "make_job"]
 
 
+def runs_in_worker(checker: str) -> bool:
+    """Whether a test calls the student's functions (in the worker); a test that
+    judges source only (a kernel's typing) is decided on the trusted side."""
+    from cs_conv.check.runner import CALLS
+
+    return checker in CALLS or checker not in _checker_names()
+
+
+@functools.cache
+def _checker_names() -> frozenset:
+    from cs_conv.check import CHECKERS
+
+    return frozenset(CHECKERS)
+
+
 @functools.lru_cache(maxsize=256)
 def draw_cases(checker: str, key: str, stage: str | None) -> tuple | None:
     """The cases of a test as plain dicts, drawn once per (checker, key, stage);
@@ -87,7 +102,7 @@ def make_job(sub, course: Course, options: GradeOptions, kind: str, cython_cache
         notebook=sub.notebook,
         sub_dir=sub.folder,
         cells=tasks,
-        tests=tuple(_test_task(t) for t in tests),
+        tests=tuple(_test_task(t) for t in tests if not t.manual and runs_in_worker(t.checker)),
         limits=options.limits.to_dict(),
         sandbox=kind,
         submission_hash=_submission_hash(sub.path, course, sub.notebook, options),

@@ -42,6 +42,8 @@ class TestSpec:
     key: str
     stage: str | None = None
     source_hash: str = ""  # of the cell's visible part, to notice an edited copy
+    kernel: str | None = None  # the %%cython kernel whose typing the test also judges
+    manual: bool = False  # a written answer: graded by hand, listed with no points yet
 
     def to_dict(self):
         return asdict(self)
@@ -60,12 +62,17 @@ def file_hash(path) -> str:
 
 
 def graded_tests(nb) -> list[TestSpec]:
-    """The autograded test cells that carry ``cs_conv`` metadata, in order."""
+    """The graded cells, in order: the autograded test cells (with ``cs_conv``
+    metadata) and the manually graded answers (``manual``, e.g. written questions)."""
     tests = []
     for cell in nb.cells:
         grader = cell.metadata.get("nbgrader", {})
         meta = cell.metadata.get("cs_conv")
-        if cell.cell_type != "code" or not grader.get("grade") or grader.get("solution"):
+        if grader.get("grade") and grader.get("solution"):
+            points = float(grader.get("points", 0))
+            tests.append(TestSpec(str(grader["grade_id"]), points, "", {}, "", manual=True))
+            continue
+        if cell.cell_type != "code" or not grader.get("grade"):
             continue
         if not meta:
             raise ValueError(
@@ -81,6 +88,7 @@ def graded_tests(nb) -> list[TestSpec]:
                 key=str(meta["key"]),
                 stage=meta.get("stage"),
                 source_hash=_visible_part(cell.source),
+                kernel=meta.get("kernel"),
             )
         )
     return tests
@@ -97,16 +105,22 @@ def student_cells(nb, tests) -> tuple[list[dict], dict]:
     Returns ``(cells, found)``: ``cells`` is ``[{"index", "source"}]`` — every
     code cell except graded test cells (the source's ids, and any cell the
     student marked as graded) — and ``found`` maps each test's grade_id to
-    ``"present"``, ``"edited"`` or ``"missing"``.
+    ``"present"``, ``"edited"`` or ``"missing"`` (a written answer: ``"answered"``,
+    ``"unanswered"`` or ``"missing"``).
     """
     ids = {t.grade_id: t for t in tests}
     found = dict.fromkeys(ids, "missing")
     cells = []
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
         grader = cell.metadata.get("nbgrader", {})
         gid = grader.get("grade_id")
+        if gid in ids and ids[gid].manual:
+            found[gid] = "unanswered" if _unanswered(cell.source) else "answered"
+            if cell.cell_type == "code":
+                cells.append({"index": i, "source": cell.source})
+            continue
+        if cell.cell_type != "code":
+            continue
         if gid in ids:
             # the released copy has its hidden tests stripped; compare the visible part
             same = _visible_part(cell.source) == ids[gid].source_hash
@@ -119,6 +133,12 @@ def student_cells(nb, tests) -> tuple[list[dict], dict]:
 
 
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
+
+
+def _unanswered(source: str) -> bool:
+    """A written answer left as released (nbgrader's placeholder) or empty."""
+    text = source.strip()
+    return not text or text in ("YOUR ANSWER HERE", "# YOUR CODE HERE\nraise NotImplementedError()")
 
 
 def _visible_part(source: str) -> str:

@@ -31,6 +31,7 @@ from .discover import Submission, find_submissions
 from .evaluate import evaluate_notebook
 from .executors.local import LocalPoolExecutor, SerialExecutor
 from .jobs import cython_build_jobs, make_job
+from .kernels import KernelVerdicts
 from .output.progress import Progress
 from .output.store import GradeStore
 from .sandbox.launch import detect_kind
@@ -147,7 +148,12 @@ def record(p: Plan, e: Entry, raw: RawResult) -> None:
     """Decide one notebook's grades from its raw result and store them."""
     sub, tests = e.sub, p.course.tests[e.sub.notebook]
     results, flags = evaluate_notebook(
-        raw, tests, e.cells, e.found, p.course.release_sources[sub.notebook]
+        raw,
+        tests,
+        e.cells,
+        e.found,
+        p.course.release_sources[sub.notebook],
+        KernelVerdicts(p.cache_dir / "cython"),
     )
     p.store.write(
         {

@@ -42,19 +42,28 @@ __all__ = ["forbidden_references", "origin_is_reference"]
 FORBIDDEN, ALLOWED, ALLOWED_ATTRS = POLICY.forbidden, POLICY.allowed, POLICY.allowed_attrs
 
 
+def _under(module: str, entry: str) -> bool:
+    return module == entry or module.startswith(entry + ".")
+
+
+def _rule(module: str) -> str | None:
+    """The longest entry of FORBIDDEN and ALLOWED that ``module`` falls under (it decides:
+    ``cs_conv.check`` is allowed, ``cs_conv.check.mutations`` inside it is not)."""
+    entries = [e for e in (*FORBIDDEN, *ALLOWED) if _under(module, e)]
+    return max(entries, key=len) if entries else None
+
+
 def _forbidden(module: str) -> bool:
-    if any(module == a or module.startswith(a + ".") for a in ALLOWED):
-        return False
-    return any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
+    return _rule(module) in FORBIDDEN
 
 
 def _named(module: str) -> str:
     """How a flag names a forbidden import: ``cs_conv.<stage>``, or the forbidden
     entry it falls under (``scipy.signal`` for ``scipy.signal.correlate``)."""
-    parts = module.split(".")
-    if parts[0] == "cs_conv":
-        return ".".join(parts[:2])
-    return next((f for f in FORBIDDEN if module == f or module.startswith(f + ".")), module)
+    rule = _rule(module) or module
+    if rule == "cs_conv":
+        return ".".join(module.split(".")[:2])
+    return rule
 
 
 def _dotted(node) -> str | None:
@@ -106,9 +115,11 @@ def forbidden_references(source: str) -> list[str]:
                 continue
             head, _, rest = dotted.partition(".")
             full = aliases.get(head, head) + ("." + rest if rest else "")
-            if full.startswith("cs_conv.") and full.split(".")[1] not in ALLOWED_ATTRS:
-                hits.add(".".join(full.split(".")[:2]))
-            elif _forbidden(full) and not full.startswith("cs_conv"):
+            if full.startswith("cs_conv."):
+                inside = _forbidden(full) and _rule(full) != "cs_conv"  # e.g. check.mutations
+                if full.split(".")[1] not in ALLOWED_ATTRS or inside:
+                    hits.add(_named(full))
+            elif _forbidden(full):
                 hits.add(full)
     return sorted(hits)
 
@@ -119,7 +130,11 @@ def origin_is_reference(origin, package_dir: str) -> bool:
         return False
     module = str(origin.get("module") or "")
     file = str(origin.get("file") or "")
-    allowed = any(module == a or module.startswith(a + ".") for a in ALLOWED)
-    return (module.startswith("cs_conv") and not allowed) or (
-        bool(package_dir) and file.startswith(package_dir) and "/check/" not in file
-    )
+    if _under(module, "cs_conv") and _forbidden(module):
+        return True
+    root = package_dir.rstrip("/") + "/"
+    if not package_dir or not file.startswith(root):
+        return False
+    rel = file[len(root) :].rsplit(".", 1)[0].replace("/", ".")
+    name = "cs_conv" + ("" if rel == "__init__" else "." + rel.removesuffix(".__init__"))
+    return _forbidden(name)

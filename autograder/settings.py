@@ -167,6 +167,10 @@ class Policy:
     #: the reference package and the libraries that would do the work
     forbidden: tuple = (
         "cs_conv",
+        # inside the allowed checks: the mistakes' mutations compute answers too
+        "cs_conv.check.mutations",
+        "cs_conv.check.pool_mutations",
+        "cs_conv.check.pool_variants",
         "scipy.signal",
         "scipy.ndimage",
         "torch",
@@ -174,7 +178,8 @@ class Policy:
         "jax",
         "skimage",
     )
-    #: parts of the forbidden packages an answer may use, for testing only
+    #: parts of the forbidden packages an answer may use, for testing only (the
+    #: longest entry of forbidden and allowed that a module falls under decides)
     allowed: tuple = ("cs_conv.check", "cs_conv.gradcheck", "cs_conv.viz")
     #: attributes of the ``cs_conv`` package an answer may touch
     allowed_attrs: tuple = ("check", "gradcheck", "viz", "__version__")
@@ -182,7 +187,12 @@ class Policy:
     #: the worker's runner and the course's helpers.  Every other module of cs_conv
     #: (the stages, the kernels, the checkers' mutations, the figures, the
     #: benchmark's peers) and the forbidden libraries are masked there.
-    sandbox_modules: tuple = ("cs_conv.check.runner", "cs_conv.gradcheck", "cs_conv.course")
+    sandbox_modules: tuple = (
+        "cs_conv.check.runner",
+        "cs_conv.check.kernel_typing",  # the compile jobs judge the kernels' typing
+        "cs_conv.gradcheck",
+        "cs_conv.course",
+    )
 
 
 POLICY = Policy()

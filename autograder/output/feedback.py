@@ -20,6 +20,7 @@ COLOURS = {
     "fail": "#cf222e",
     "missing": "#9a6700",
     "tampered": "#8250df",
+    "manual": "#0969da",
 }
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
@@ -42,6 +43,7 @@ EXPLAIN = {
     "missing": "The test cell was deleted from your notebook: the grader put it back and "
     "graded it; please do not delete test cells.",
     "tampered": "The answer uses code that does the work for it, which the course forbids.",
+    "manual": "A written answer: the instructor grades it by hand; its points come later.",
 }
 
 

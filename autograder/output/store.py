@@ -210,8 +210,9 @@ def export_gradebook(store: GradeStore, db_path, sources: dict) -> Path:
             for nb_name, tests in sorted(sources.items()):
                 gb.update_or_create_notebook(nb_name, assignment)
                 for t in tests:
+                    kind = "markdown" if getattr(t, "manual", False) else "code"
                     gb.update_or_create_grade_cell(
-                        t.grade_id, nb_name, assignment, max_score=t.points, cell_type="code"
+                        t.grade_id, nb_name, assignment, max_score=t.points, cell_type=kind
                     )
         for student in sorted({r["student"] for r in records}):
             gb.update_or_create_student(student)
@@ -223,6 +224,8 @@ def export_gradebook(store: GradeStore, db_path, sources: dict) -> Path:
                     warnings.simplefilter("ignore")
                     gb.add_submission(rec["assignment"], rec["student"])
             for t in rec["tests"]:
+                if t["status"] == "manual":
+                    continue  # left for the formgrader: nbgrader's needs_manual_grade
                 try:
                     grade = gb.find_grade(
                         t["test_id"], rec["notebook"], rec["assignment"], rec["student"]

@@ -25,6 +25,7 @@ enforced and leftovers can be killed by uid.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import functools
@@ -34,6 +35,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,8 +204,8 @@ class Mask:
 
     package_dir: str  # cs_conv's folder: emptied ...
     visible: tuple  # ... but for these files (the runner and the course's helpers)
-    hidden_modules: tuple  # the modules that are gone: cs_conv's and the forbidden libraries'
-    libraries: tuple  # the libraries' folders (emptied) and files (replaced by an empty one)
+    hidden_modules: tuple  # the modules of cs_conv that are gone (stand-ins replace them)
+    libraries: tuple  # the forbidden libraries' folders and files: importing one fails
 
 
 @functools.cache
@@ -211,7 +213,6 @@ def reference_mask() -> Mask:
     """The mask of this installation, from :data:`autograder.settings.POLICY`."""
     visible, hidden = sandbox_view(tuple(POLICY.sandbox_modules))
     libraries = [m for m in POLICY.forbidden if m.split(".")[0] != "cs_conv"]
-    hidden = (*hidden, *libraries)
     return Mask(str(cs_conv_dir()), visible, hidden, tuple(library_paths(libraries)))
 
 
@@ -224,9 +225,32 @@ def mask_args(mask: Mask) -> list[str]:
         args += ["--dir", folder]
     for f in mask.visible:
         args += ["--ro-bind", f, f]
+    masked = str(masked_module_file())
     for lib in mask.libraries:
-        args += ["--tmpfs", lib] if os.path.isdir(lib) else ["--ro-bind", "/dev/null", lib]
+        if os.path.isdir(lib):  # an empty folder whose __init__ refuses the import
+            args += ["--tmpfs", lib, "--ro-bind", masked, os.path.join(lib, "__init__.py")]
+        else:
+            args += ["--ro-bind", masked, lib]
     return args
+
+
+MASKED_MODULE = (
+    '"""A library the grader\'s sandbox hides: it would do the student\'s work."""\n'
+    "raise ImportError(f\"{__name__} is not available while grading: the grader's sandbox "
+    'hides the libraries that would do the work")\n'
+)
+
+
+@functools.cache
+def masked_module_file() -> Path:
+    """A module that refuses to be imported, put in place of each forbidden library."""
+    folder = Path(tempfile.mkdtemp(prefix="cs-conv-mask-"))  # private to this process
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.chmod(folder, 0o755)
+    path = folder / "masked_module.py"
+    path.write_text(MASKED_MODULE)
+    os.chmod(path, 0o644)
+    return path
 
 
 @functools.lru_cache(maxsize=1)

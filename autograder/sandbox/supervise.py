@@ -87,11 +87,14 @@ def copy_submission(src: str, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=ignore)
 
 
-_MODULE = re.compile(r"^_cython_magic_[0-9a-f]{64}(\.cpython-[\w-]+\.so|\.html)$")
+_MODULE = re.compile(
+    r"^(_cython_magic_[0-9a-f]{64}(\.cpython-[\w-]+\.so|\.html)|typing-[0-9a-f]{64}\.json)$"
+)
 
 
 def _export_modules(built: Path, dest: Path) -> None:
-    """Copy the compiled ``%%cython`` modules (and annotations), nothing else."""
+    """Copy the compiled ``%%cython`` modules (with annotations and typing verdicts),
+    nothing else."""
     dest.mkdir(parents=True, exist_ok=True)
     for p in built.iterdir():
         if _MODULE.match(p.name) and p.is_file() and not p.is_symlink():

@@ -79,7 +79,7 @@ _NAMES = {
     "check_kernel_typed": "kernel_checks",
     "check_loss_sanity": "training_checks",
     "check_digits_accuracy": "training_checks",
-    "digits_split": "training_checks",
+    "digits_split": "training_calls",
 }
 _CHECKER_CLASSES = (
     ("shape_checks", "OutputShapeChecker"),

@@ -44,7 +44,7 @@ def conv_output_shape(x_shape, w_shape, stride=1, pad=0):
 
 MARKER = "cs-conv-adversarial-forkbomb"
 
-CYTHON_CRASH_AND_HANG = """%%cython
+CYTHON_CRASH = """%%cython
 # cython: language_level=3, boundscheck=False, wraparound=False
 from cython cimport floating
 
@@ -54,7 +54,11 @@ def im2col_kernel(const floating[:, :, :, ::1] x_pad, floating[:, ::1] cols,
                   Py_ssize_t H_out, Py_ssize_t W_out):
     # adversarial: a write through NULL (SIGSEGV)
     cdef double *p = NULL
-    p[0] = 2.0
+    p[0] = 2.0"""
+
+CYTHON_HANG = """%%cython
+# cython: language_level=3, boundscheck=False, wraparound=False
+from cython cimport floating
 
 
 def col2im_kernel(const floating[:, ::1] cols, floating[:, :, :, ::1] dx_pad,
@@ -130,27 +134,6 @@ def attacks(secrets: dict) -> dict:
                 )
             ],
         ),
-        # the notebook's own pitfall demonstrations wrap the reference: undo their bug
-        "pitfall_reuse": (
-            NB,
-            [
-                (
-                    "replace",
-                    "conv_forward",
-                    "def conv_forward(x, w, b, conv_param):\n"
-                    "    out, cache = conv_forward_hw_swapped(x, w, b, conv_param)\n"
-                    "    N, F, W_out, H_out = out.shape\n"
-                    "    return out.reshape(N, F, H_out, W_out), cache",
-                ),
-                (
-                    "replace",
-                    "conv_backward",
-                    "def conv_backward(dout, cache):\n"
-                    "    dx, dw, db = conv_backward_column_db(dout, cache)\n"
-                    "    return dx, dw, db.reshape(-1)",
-                ),
-            ],
-        ),
         # the monitor switched off before the reference is reached by computed names
         "monitor_off": (
             NB,
@@ -162,6 +145,100 @@ def attacks(secrets: dict) -> dict:
                     "    sys.setprofile(None)\n"
                     "    ref = importlib.import_module('cs_' + 'conv.na' + 'ive')\n"
                     "    return ref.conv_forward(x, w, b, conv_param)",
+                )
+            ],
+        ),
+        # the reference run by a child process: nothing to find in the sandbox
+        "reference_child_process": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import os, subprocess, sys, tempfile\n\n\n"
+                    "def conv_forward(x, w, b, conv_param):\n"
+                    "    d = tempfile.mkdtemp()\n"
+                    "    np.savez(os.path.join(d, 'in.npz'), x=x, w=w, b=b)\n"
+                    "    code = ('import numpy as np, sys, importlib; d = sys.argv[1]; '\n"
+                    "            'a = np.load(d + \"/in.npz\"); '\n"
+                    '            \'m = importlib.import_module("cs_" + "conv.naive"); \'\n'
+                    '            \'out, _ = m.conv_forward(a["x"], a["w"], a["b"], \'\n'
+                    '            \'{"stride": int(sys.argv[2]), "pad": int(sys.argv[3])}); \'\n'
+                    "            'np.save(d + \"/out.npy\", out)')\n"
+                    "    subprocess.run([sys.executable, '-c', code, d, str(conv_param['stride']),\n"
+                    "                    str(conv_param['pad'])], check=True)\n"
+                    "    return np.load(os.path.join(d, 'out.npy')), (x, w, b, conv_param)",
+                )
+            ],
+        ),
+        # the reference from a helper thread (the watch follows threads; bwrap hides it)
+        "reference_in_thread": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import importlib, threading\n\n\ndef conv_forward(x, w, b, conv_param):\n"
+                    "    box = {}\n"
+                    "    def work():\n"
+                    "        ref = importlib.import_module('cs_' + 'conv.na' + 'ive')\n"
+                    "        box['r'] = ref.conv_forward(x, w, b, conv_param)\n"
+                    "    t = threading.Thread(target=work)\n"
+                    "    t.start()\n"
+                    "    t.join()\n"
+                    "    return box['r']",
+                )
+            ],
+        ),
+        # the profile hook saved, switched off, the reference called, the hook put back
+        "monitor_off_and_restored": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import importlib, sys\n\n\ndef conv_forward(x, w, b, conv_param):\n"
+                    "    saved = sys.getprofile()\n"
+                    "    sys.setprofile(None)\n"
+                    "    try:\n"
+                    "        ref = importlib.import_module('cs_' + 'conv.na' + 'ive')\n"
+                    "        return ref.conv_forward(x, w, b, conv_param)\n"
+                    "    finally:\n"
+                    "        sys.setprofile(saved)",
+                )
+            ],
+        ),
+        # the reference's source file read and run under another name
+        "reference_source_loaded": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "import importlib.util, os\nimport cs_conv\n\n\n"
+                    "def conv_forward(x, w, b, conv_param):\n"
+                    "    path = os.path.join(os.path.dirname(cs_conv.__file__), 'na' + 'ive.py')\n"
+                    "    spec = importlib.util.spec_from_file_location('mine', path)\n"
+                    "    mod = importlib.util.module_from_spec(spec)\n"
+                    "    spec.loader.exec_module(mod)\n"
+                    "    return mod.conv_forward(x, w, b, conv_param)",
+                )
+            ],
+        ),
+        # the checkers' own mutations compute a convolution from windows: not a tool
+        "mutations_reused": (
+            NB,
+            [
+                (
+                    "replace",
+                    "conv_forward",
+                    "from cs_conv.check import mutations\n\n\n"
+                    "def conv_forward(x, w, b, conv_param):\n"
+                    "    s, p = conv_param['stride'], conv_param['pad']\n"
+                    "    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))\n"
+                    "    win = mutations.windows(xp, w.shape[2], w.shape[3], s, s)\n"
+                    "    out = np.einsum('nchwij,fcij->nfhw', win, w) + b[None, :, None, None]\n"
+                    "    return out.astype(x.dtype), (x, w, b, conv_param)",
                 )
             ],
         ),
@@ -362,7 +439,7 @@ def attacks(secrets: dict) -> dict:
         ),
         "cython_segfault_and_nogil_loop": (
             "04_cython",
-            [("replace", "im2col_kernel", CYTHON_CRASH_AND_HANG)],
+            [("replace", "im2col_kernel", CYTHON_CRASH), ("replace", "col2im_kernel", CYTHON_HANG)],
         ),
         "corrupt_json": (NB, [("raw", b'{"cells": [{"cell_type": "code", "source": "x = ')]),
         "empty_file": (NB, [("raw", b"")]),
@@ -397,7 +474,7 @@ EXPECT = {
     "patch_builtins": _e(
         {"conv_forward_naive": ("fail", 0)},
         flags=["patched ("],
-        note="the patched any() even blinds the worker's fingerprint: flagged as removals",
+        note="the patched any() even blinds the worker's snapshot: flagged as removals",
     ),
     "reference_import": _e(
         all_="tampered",
@@ -416,14 +493,36 @@ EXPECT = {
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
         reason=["called forbidden code while graded: cs_conv.naive.conv_forward"],
     ),
-    "pitfall_reuse": _e(
-        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
-        reason=["called forbidden code while graded: cs_conv.naive.conv_"],
-        note="an instructor demonstration that wraps the reference, its bug undone",
-    ),
     "monitor_off": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
         reason=["switched off the grader's reference monitor"],
+    ),
+    "reference_child_process": _e(
+        {"conv_forward_naive": ("error", 0), "conv_backward_naive": ("error", 0)},
+        bwrap_only=True,
+        note="the child finds no reference in the sandbox; the plain fallback cannot see "
+        "into a child process (a known gap there)",
+    ),
+    "reference_in_thread": _e(
+        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
+        reason=["called forbidden code while graded: cs_conv.naive.conv_forward"],
+    ),
+    "monitor_off_and_restored": _e(
+        {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
+        reason=["called forbidden code while graded: cs_conv.naive.conv_forward"],
+        bwrap_only=True,
+        note="bwrap's stand-in reports the call, with or without the hook; the plain "
+        "fallback cannot tell a hook put back (a known gap there)",
+    ),
+    "reference_source_loaded": _e(
+        all_="tampered",
+        reason=["cs_conv.__file__"],
+        note="the source names the package's files; bwrap: the file is not even there",
+    ),
+    "mutations_reused": _e(
+        all_="tampered",
+        reason=["cs_conv.check.mutations"],
+        note="the checkers' mutations are reference code too",
     ),
     "library_computed": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
@@ -597,8 +696,12 @@ ATTACK = {
     "reference_import": "`from cs_conv.naive import conv_forward`",
     "reference_hidden_import": '`conv_forward = importlib.import_module("cs_" + "conv.naive").conv_forward`',
     "reference_wrapped": "its own `def conv_forward` that calls the reference through computed names",
-    "pitfall_reuse": "calls the notebook's pitfall demonstrations (they wrap the reference) and undoes their bug",
     "monitor_off": "`sys.setprofile(None)`, then the reference through computed names",
+    "reference_child_process": "`conv_forward` runs the reference in a child Python process",
+    "reference_in_thread": "`conv_forward` calls the reference (computed names) from a helper thread",
+    "monitor_off_and_restored": "saves the profile hook, switches it off, calls the reference, puts it back",
+    "reference_source_loaded": "loads the reference's source file under another module name",
+    "mutations_reused": "computes the convolution with the checkers' own mutation helpers",
     "library_computed": "`conv_forward` by `scipy.signal.correlate`, reached through computed names",
     "scratch_comparison": "(not an attack) a scratch cell compares its answer with `scipy.signal.correlate`",
     "read_secrets": "reads the source notebooks, the grader's code, the grade store, other students; its `conv_output_shape` (used by its `conv_forward`) is right only if a read succeeded",

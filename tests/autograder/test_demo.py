@@ -19,12 +19,13 @@ EXPECTED = Path(__file__).resolve().parents[2] / "autograder/sample_class/expect
 
 # what each adversarial student must get, whatever else changes in the notebooks
 INTENT = {
-    ("full_marks", None): "pass",
+    ("full_marks", None): {"pass", "manual"},  # the written answers await the instructor
     ("infinite_loop", "im2col_fancy"): "timeout",
     ("memory_hog", "col2im_fancy"): "oom",
     ("segfault", "im2col_cython"): "crash",
     ("segfault", "col2im_cython"): "pass",
-    ("segfault", "im2col_strided"): "crash",
+    ("untyped_kernel", "im2col_cython"): "fail",
+    ("untyped_kernel", "im2col_kernel_typed"): "fail",
     ("compile_error", "im2col_cython"): "compile-error",
     ("compile_error", "col2im_cython"): "compile-error",
     ("cheat", "im2col_fancy"): "tampered",
@@ -43,6 +44,8 @@ SEED_MISTAKES = {
     ("filter_height_as_width", "im2col_loops"): {"filter-hw-swapped"},
     ("hw_swapped", "layer_forward_loops"): {"hw-swapped"},
     ("bias_column", "layer_backward_loops"): {"wrong-shape", "db-wrong-axes", "bias-wrong-axis"},
+    ("untyped_kernel", "im2col_kernel_typed"): {"untyped-kernel"},
+    ("pool_every_max", "pool_backward_loops"): {"pool-grad-every-max"},
 }
 GRADE = ("student", "assignment", "notebook", "test_id", "status", "points", "max_points")
 
@@ -65,14 +68,16 @@ def test_demo_grades_the_sample_class_exactly_and_deterministically(tmp_path):
     for (student, test), status in INTENT.items():
         if test is None:
             mine = {t: s for (st, t), s in got.items() if st == student}
-            assert set(mine.values()) == {status}, mine
+            assert set(mine.values()) == status, mine
         else:
             assert got[(student, test)] == status, (student, test)
     assert not any(s == "pass" for (st, _), s in got.items() if st == "stub_only")
     assert got[("deleted_test", "col2im_loops")] == "missing"
     assert _grades(rows) == _grades(_rows(EXPECTED))
     codes = {
-        (r["student"], r["test_id"]): set(filter(None, r["mistakes"].split(";"))) for r in rows
+        (r["student"], r["test_id"]): set(filter(None, r["mistakes"].split(";")))
+        for r in rows
+        if r["status"] != "manual"
     }
     for key, allowed in SEED_MISTAKES.items():
         assert codes[key] & allowed, (key, codes[key])

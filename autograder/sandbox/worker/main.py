@@ -78,10 +78,12 @@ def _compile_only() -> None:
 def _start_watch(job: protocol.WorkerJob) -> ReferenceWatch:
     import cs_conv
 
+    inside = [f for f in job.forbidden if any(f.startswith(a + ".") for a in job.allowed)]
     watch = ReferenceWatch(
         os.path.dirname(os.path.abspath(cs_conv.__file__)),
         allowed=job.allowed,
         libraries=[m for m in job.forbidden if m.split(".")[0] != "cs_conv"],
+        denied=inside,
     )
     for name in compiled_modules(os.path.dirname(os.path.abspath(cs_conv.__file__)), "cs_conv"):
         with contextlib.suppress(ImportError):
@@ -131,6 +133,27 @@ def _cython_failed(source: str, output: str, user_ns: dict) -> bool:
     )
 
 
+def _analyse_kernels(source: str) -> None:
+    """Beside a compile job's build: how typed each function of the cell is
+    (``typing-<sha256 of the cell>.json``, exported with the modules)."""
+    import hashlib
+    import json
+
+    try:
+        from cs_conv.check.kernel_typing import analyse_kernel
+    except ImportError:
+        return
+    body = source.split("\n", 1)[1] if "\n" in source else ""
+    verdicts = {}
+    for name in sorted(set(CYTHON_DEF.findall(body))):
+        with contextlib.suppress(Exception):
+            verdicts[name] = analyse_kernel(source, name).to_dict()
+    folder = os.path.join(os.environ.get("XDG_CACHE_HOME", "."), "ipython", "cython")
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    with contextlib.suppress(OSError), open(f"{folder}/typing-{digest}.json", "w") as fh:
+        json.dump(verdicts, fh)
+
+
 def run_cell(w: Worker, cell: protocol.CellTask) -> None:
     emit(protocol.CellStart(i=cell.index))
     t0 = time.perf_counter()
@@ -150,6 +173,8 @@ def run_cell(w: Worker, cell: protocol.CellTask) -> None:
     cython = status == "ok" and source.startswith("%%cython")
     if cython and _cython_failed(source, output, w.shell.user_ns):
         status, error = "compile-error", output[-1500:]
+    if cython and w.job.compile_only:
+        _analyse_kernels(cell.source)
     emit(
         protocol.CellEnd(
             i=cell.index,

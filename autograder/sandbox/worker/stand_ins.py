@@ -1,8 +1,9 @@
-"""Stand-ins for the modules the bubblewrap sandbox masks.
+"""Stand-ins for the modules of cs_conv that the bubblewrap sandbox masks.
 
 The sandbox shows only the checkers' runner and the course's helpers of
-cs_conv, and none of the libraries that convolve (see
-:class:`autograder.sandbox.launch.Mask`).  A notebook's setup cell still says
+cs_conv (see :class:`autograder.sandbox.launch.Mask`; the libraries that
+convolve are not stood in for: importing one fails, as other libraries
+expect of a package that is not installed).  A notebook's setup cell still says
 ``from cs_conv import viz`` or ``from cs_conv.check import check_im2col``: so
 that such imports succeed (and the cell goes on to define what the graded
 functions need), every masked module is replaced by a stand-in whose every

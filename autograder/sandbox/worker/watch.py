@@ -63,9 +63,11 @@ class ReferenceWatch:
     # shape arithmetic and validation the allowed helpers use too
     SHARED = ("geometry.py", "_validate.py", "budget.py", "costs.py")
 
-    def __init__(self, package_dir, allowed=(), libraries=()):
+    def __init__(self, package_dir, allowed=(), libraries=(), denied=()):
         self.root = os.path.join(package_dir, "")
         self.allowed = tuple(module_paths(allowed))
+        # forbidden again inside an allowed package (the checkers' mutations)
+        self.denied = tuple(module_paths(denied))
         self.shared = tuple(os.path.join(package_dir, a) for a in self.SHARED)
         self.library_names = tuple(libraries)
         self.libraries = tuple(module_paths(libraries))
@@ -78,9 +80,8 @@ class ReferenceWatch:
         # a package's __init__ only finds the module an attribute names (lazy imports):
         # what that module does is seen when its own functions are entered
         package = filename.startswith(self.root) and not filename.endswith("__init__.py")
-        return (package and not filename.startswith(self.allowed)) or filename.startswith(
-            self.libraries
-        )
+        allowed = filename.startswith(self.allowed) and not filename.startswith(self.denied)
+        return (package and not allowed) or filename.startswith(self.libraries)
 
     def _hook(self, frame, event, arg):
         if event == "c_call":
