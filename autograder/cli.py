@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 from pathlib import Path
 
@@ -22,6 +23,34 @@ def _help(f, default) -> str:
     shown = default_text(f, default)
     text = f.metadata.get("help", "")
     return f"{text} (default {shown})" if shown and not isinstance(default, bool) else text
+
+
+def _positive(kind, flag: str, example: str):
+    """An argparse type: a finite number above 0, else one line saying so."""
+    unit = {"s": "seconds"}.get(example.partition(" ")[2], example.partition(" ")[2])
+    number = example.partition(" ")[0]
+    why = (
+        "there is no grading without a worker"
+        if flag == "--workers"
+        else "a limit of 0 or less would fail every test of every student"
+    )
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number (e.g. {flag} {number})"
+            ) from None
+        if not math.isfinite(value) or value <= 0:
+            what = f"a positive number{' of ' + unit if unit else ''}"
+            raise argparse.ArgumentTypeError(
+                f"{text} is refused: it must be {what} (e.g. {flag} {number}); {why}"
+            )
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _add_settings(p, cls, defaults) -> None:
@@ -37,6 +66,8 @@ def _add_settings(p, cls, defaults) -> None:
         kind = {"float": float, "int": float if f.metadata.get("scale", 1) != 1 else int}.get(
             f.type.split(" |")[0], str
         )
+        if kind is not str:
+            kind = _positive(kind, flag, default_text(f, default) or "1")
         choices = ("auto", "bwrap", "plain") if f.name == "sandbox" else None
         metavar = flag.lstrip("-").upper().replace("-", "_")
         p.add_argument(
@@ -73,12 +104,32 @@ def _grade_args(p, default_out: str, limits: Limits) -> None:
     _add_settings(p, Limits, limits)
 
 
+def _checked(cmd):
+    """A command whose refusals (:class:`autograder.inputs.Refused`) are one line and exit 2."""
+    import functools
+
+    @functools.wraps(cmd)
+    def run(args):
+        from .inputs import Refused
+
+        try:
+            return cmd(args)
+        except Refused as exc:
+            print(f"cs-conv {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+@_checked
 def cmd_release(args):
-    from .course import default_source_dir
+    from . import inputs
     from .release import release
     from .student_package import WheelBuildError, build_student_wheel
 
-    written = release(args.source or default_source_dir(), args.out)
+    source = inputs.source_dir(args.source)
+    inputs.out_dir(args.out)
+    written = release(source, args.out)
     print(f"released {len(written)} notebook(s) to {args.out}")
     if args.no_wheel:
         return 0
@@ -95,9 +146,16 @@ def cmd_release(args):
 
 
 def _run_grade(args, submissions, limits: Limits):
+    from . import inputs
+    from .course import load_course
     from .executors.dask_cluster import ClusterError, open_executor
 
     options = _options(args, limits)
+    source = inputs.source_dir(options.source_dir)
+    course = load_course(source, options.assignment)
+    inputs.submissions(submissions, options.assignment, course.graded_notebooks())
+    inputs.out_dir(args.out)
+    options = options.but(source_dir=str(source))
     try:
         with open_executor(options.scheduler) as executor:
             return _grade(args, submissions, options, executor)
@@ -106,13 +164,24 @@ def _run_grade(args, submissions, limits: Limits):
         return 1
 
 
+PLAIN_WARNING = (
+    "cs-conv: warning: bubblewrap cannot run here, so students' code runs in plain "
+    "processes: it can read the source notebooks, the hidden tests, other submissions and "
+    "the grade store, and can reach the reference by a child process (only the grader's "
+    "best-effort watch looks); use --sandbox bwrap to refuse instead"
+)
+
+
 def _grade(args, submissions, options: GradeOptions, executor):
     from .output.store import StoreLocked
     from .pipeline import grade, summary_line
+    from .sandbox.launch import SandboxUnavailable, detect_kind
 
     try:
+        if detect_kind(options.sandbox) == "plain":
+            print(PLAIN_WARNING, file=sys.stderr)
         run = grade(submissions, args.out, options, executor=executor)
-    except StoreLocked as exc:
+    except (StoreLocked, SandboxUnavailable) as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)
         return 2
     print(summary_line(run, args.out))
@@ -136,41 +205,47 @@ def _print_table(out):
     print(f"  report: {Path(out) / 'report.html'}   feedback: {Path(out) / 'feedback'}/")
 
 
+@_checked
 def cmd_grade(args):
     return _run_grade(args, args.submissions, _limits(args, Limits()))
 
 
 def _rebuild(args):
+    from . import inputs
     from .course import load_course
     from .output.store import GradeStore
     from .pipeline import GradeRun, finish
     from .sandbox.launch import detect_kind
 
-    course = load_course(args.source, args.assignment)
-    store = GradeStore(args.out)
+    course = load_course(inputs.source_dir(args.source), args.assignment)
+    store = GradeStore(inputs.grade_folder(args.out))
     with store:
         return finish(store, course, GradeRun(Path(args.out), detect_kind("auto"), Limits()))
 
 
+@_checked
 def cmd_feedback(args):
     paths = _rebuild(args)
     print(f"feedback in {paths['feedback']}")
     return 0
 
 
+@_checked
 def cmd_report(args):
     paths = _rebuild(args)
     print(f"report: {paths['report']}")
     return 0
 
 
+@_checked
 def cmd_gradebook(args):
+    from . import inputs
     from .course import load_course
     from .output.store import GradeStore, export_gradebook
 
-    course = load_course(args.source, args.assignment)
+    course = load_course(inputs.source_dir(args.source), args.assignment)
     db = export_gradebook(
-        GradeStore(args.out),
+        GradeStore(inputs.grade_folder(args.out)),
         args.db or Path(args.out) / "gradebook.db",
         {k: v for k, v in course.tests.items() if v},
     )
@@ -183,6 +258,7 @@ def sample_class_dir() -> Path:
     return Path(__file__).resolve().parent / "sample_class" / "submitted"
 
 
+@_checked
 def cmd_demo(args):
     print(f"grading the bundled sample class ({sample_class_dir()}) into {args.out}")
     return _run_grade(args, sample_class_dir(), _limits(args, DEMO_LIMITS))

@@ -14,7 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Submission", "find_submissions"]
+__all__ = ["LAYOUTS", "Submission", "assignments_in", "find_submissions"]
+
+#: what :func:`find_submissions` looks for, for messages
+LAYOUTS = (
+    "nbgrader's submitted/<student>/<assignment>/*.ipynb (or the course folder holding "
+    "submitted/), or a folder of <student>.ipynb files"
+)
 
 
 @dataclass(frozen=True)
@@ -90,3 +96,14 @@ def _match_flat(p: Path, source_names) -> str | None:
     score = {n: len(ids & set(source_names[n])) for n in names}
     best = max(names, key=lambda n: (score[n], n in p.stem))
     return best if score[best] else None
+
+
+def assignments_in(root) -> list[str]:
+    """The assignment folders (holding notebooks) of nbgrader's layout under ``root``."""
+    root = Path(root)
+    if (root / "submitted").is_dir():
+        root = root / "submitted"
+    found = set()
+    for student_dir in (p for p in root.iterdir() if p.is_dir()):
+        found |= {a.name for a in student_dir.iterdir() if a.is_dir() and any(a.glob("*.ipynb"))}
+    return sorted(found)

@@ -13,17 +13,24 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-__all__ = ["GROUP", "build_parser", "main"]
+__all__ = ["GROUP", "Parser", "build_parser", "main"]
 
 #: the entry-point group of ``register(subparsers)`` functions
 GROUP = "cs_conv.commands"
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: what is wrong and where to look."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cs-conv", description="The cs_conv course: check, grade and benchmark."
+    parser = Parser(prog="cs-conv", description="The cs_conv course: check, grade and benchmark.")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for ep in entry_points(group=GROUP):
         ep.load()(sub)
     return parser
