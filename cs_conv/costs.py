@@ -40,11 +40,18 @@ __all__ = ["STAGES", "check_benchmark", "check_pad", "check_stage", "sizes", "st
 
 
 def sizes(g, F: int) -> dict:
-    """The sizes the estimates use: ``X`` (x), ``XP`` (padded x), ``KL`` (cols), ``O`` (out)..."""
+    """The sizes the estimates use: ``X`` (x), ``XP`` (padded x), ``KL`` (cols), ``O`` (out)...
+
+    A pooling (:class:`~cs_conv.pool_geometry.PoolGeometry`) is costed as the
+    convolution of its im2col (pool ``PH x PW`` as the filter, no pad): then
+    ``KL`` is its cols, ``PP`` the taps of a window and ``NCP`` its windows.
+    """
     N, C, H, W = g.x_shape
     K, L = g.cols_shape
     P = g.H_out * g.W_out
     return {
+        "PP": g.HH * g.WW,
+        "NCP": N * C * P,
         "X": N * C * H * W,
         "XP": N * C * (H + 2 * g.ph) * (W + 2 * g.pw),
         "K": K,
@@ -64,10 +71,22 @@ def sizes(g, F: int) -> dict:
 _GEMM = 0.5e-9
 _LAYER_BLOCK = (2 << 20) // ITEM  # the cython layer's reused block buffers (elements)
 _KEEP_COLS = (4 << 20) // ITEM  # the cython layer keeps cols up to this size
+# max pooling, measured on the loaded 2-core machine and rounded up: one window of the
+# loops is a slice and a NumPy max, 1.6-5 us plus 0.7 ns per element (the backward's
+# argmax and += take 4-8 us plus 2.5 ns).  Through im2col, an element of cols costs
+# 6-16 ns forward (im2col, an argmax by blocks, a gather) and 3-7 ns back on small
+# batches, but 40-60 ns on an ImageNet batch, where touching fresh memory dominates
+# (4-28 ns per 8 bytes on this virtual machine)
+_POOL_STEP = 4e-6
+_POOL_COLS = 5e-8
 
 
 def _layer_cols(s):
     return s["KL"] if s["KL"] <= _KEEP_COLS else 2 * _LAYER_BLOCK
+
+
+def _pool_cols(s):
+    return {"cols": s["KL"], "arg": s["NCP"], "out": s["NCP"]}
 
 
 #: stage name -> (arrays: sizes -> {name: elements}, seconds: sizes -> float)
@@ -129,6 +148,30 @@ STAGES = {
         },
         lambda s: 1e-8 * s["KL"] + _GEMM * s["MAC"],
     ),
+    # max pooling (a PoolGeometry, costed as the convolution of its im2col: see sizes)
+    "pooling.max_pool_forward": (
+        lambda s: {"out": s["NCP"]},
+        lambda s: s["NCP"] * (_POOL_STEP + 1e-9 * s["PP"]),
+    ),
+    "pooling.max_pool_backward": (
+        lambda s: {"dout as a float array": s["NCP"], "dx": s["X"]},
+        lambda s: s["NCP"] * (2 * _POOL_STEP + 3e-9 * s["PP"]),
+    ),
+    "pooling_im2col.max_pool_forward": (_pool_cols, lambda s: _POOL_COLS * s["KL"]),
+    # x not C-contiguous (a view): im2col copies it first
+    "pooling_im2col.max_pool_forward of a view": (
+        lambda s: {"a C-contiguous copy of x": s["X"], **_pool_cols(s)},
+        lambda s: _POOL_COLS * (s["KL"] + s["X"]),
+    ),
+    "pooling_im2col.max_pool_backward": (
+        lambda s: {
+            "dout as a float array": s["NCP"],
+            "dcols": s["KL"],
+            "column indices": s["NCP"],
+            "dx": s["X"],
+        },
+        lambda s: _POOL_COLS * s["KL"] + 2e-8 * s["X"],
+    ),
 }
 
 
@@ -139,7 +182,7 @@ def stage_cost(stage: str, g, F: int = 1) -> tuple[dict, float]:
     ----------
     stage : str
         A key of :data:`STAGES`.
-    g : cs_conv.geometry.ConvGeometry
+    g : cs_conv.geometry.ConvGeometry or cs_conv.pool_geometry.PoolGeometry
     F : int
         Number of filters (the convolutions).
 
@@ -153,8 +196,19 @@ def stage_cost(stage: str, g, F: int = 1) -> tuple[dict, float]:
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {sorted(STAGES)}, got {stage!r}")
     arrays_of, seconds_of = STAGES[stage]
-    s = sizes(g, F)
+    s = sizes(_as_conv(g), F)
     return arrays_of(s), float(seconds_of(s))
+
+
+def _as_conv(g):
+    """``g``, or a pooling's :class:`~cs_conv.pool_geometry.PoolGeometry` as the
+    :class:`~cs_conv.geometry.ConvGeometry` of its im2col (the pool as a one-channel
+    filter applied to every plane, no pad)."""
+    if not hasattr(g, "PH"):
+        return g
+    from .geometry import ConvGeometry
+
+    return ConvGeometry(g.N, g.C, g.H, g.W, g.PH, g.PW, g.sh, g.sw, 0, 0, g.H_out, g.W_out)
 
 
 def _fits(stage, g, F) -> bool:
@@ -178,11 +232,14 @@ def _largest(lo: int, hi: int, fits) -> int | None:
     return lo
 
 
-def _smaller(stage: str, g, F: int) -> str:
+def _smaller(stage: str, g, F: int, pool: bool = False) -> str:
     """A call like ``g``'s that fits: fewer images, fewer filters, a smaller pad, a smaller
-    output, fewer channels (the first of these that works)."""
+    output, fewer channels (the first of these that works).  A pooling (``pool``) pools
+    each channel on its own: fewer images, then fewer channels, then a smaller image."""
 
     def shown(c, f=F):
+        if pool:
+            return f"x_shape {c.x_shape} ({c.HH}x{c.WW} pool, stride {c.stride})"
         filters = f" with {f} filter(s)" if f != F else ""
         return f"x_shape {c.x_shape}{filters} (stride {c.stride}, pad {c.pad})"
 
@@ -190,6 +247,14 @@ def _smaller(stage: str, g, F: int) -> str:
     if n is not None:
         return f"{shown(replace(g, N=n))}: the batch in chunks of {n} image(s)"
     one = replace(g, N=1)
+    if pool:
+        c = _largest(1, g.C, lambda v: _fits(stage, replace(one, C=v), F))
+        if c is not None:
+            return (
+                f"{shown(replace(one, C=c))}: one image at a time, its channels in chunks "
+                f"of {c} (each channel is pooled on its own)"
+            )
+        g = one = replace(one, C=1)
     f = _largest(1, F, lambda v: _fits(stage, one, v)) if F > 1 else None
     if f is not None:
         return shown(one, f) + ": fewer filters at a time"
@@ -198,9 +263,13 @@ def _smaller(stage: str, g, F: int) -> str:
         return shown(pad)
     # a smaller output of one image (and a pad small enough for the input to exist)
     ph, pw = min(g.ph, (g.HH - 1) // 2), min(g.pw, (g.WW - 1) // 2)
-    scale = _largest(1, 1000, lambda k: _fits(stage, _scaled(g, k, ph, pw), F))
+    # a crop of x is a view: a stage that copies views counts that copy (the pooling's im2col)
+    crop = f"{stage} of a view" if f"{stage} of a view" in STAGES else stage
+    scale = _largest(1, 1000, lambda k: _fits(crop, _scaled(g, k, ph, pw), F))
     if scale is not None:
-        return shown(_scaled(g, scale, ph, pw))
+        return shown(_scaled(g, scale, ph, pw)) + (": a smaller image" if pool else "")
+    if pool:
+        return "a smaller pool: even one window of one channel is too large"
     tiny = _scaled(g, 0, ph, pw)  # a 1x1 output
     c = _largest(1, g.C, lambda v: _fits(stage, replace(tiny, C=v), F))
     if c is not None:
@@ -255,20 +324,37 @@ def check_stage(stage: str, g, F: int = 1, *, what: str | None = None) -> None:
 
     The message gives the arrays, the time, the budgets and a smaller shape
     that fits (fewer images first; else a smaller output; else fewer channels).
+    ``g`` is a :class:`~cs_conv.geometry.ConvGeometry`, or for the pooling
+    stages a :class:`~cs_conv.pool_geometry.PoolGeometry`.
+
+    Examples
+    --------
+    >>> from cs_conv.pool_geometry import pool_geometry
+    >>> check_stage("pooling.max_pool_forward", pool_geometry((64, 64, 224, 224), 2, 2, 2))
+    ... # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    cs_conv.budget.BudgetError: pooling.max_pool_forward on x_shape (64, 64, 224, 224) with a
+    2x2 pool, stride (2, 2) is refused before it starts: it would run for about ... minutes, ...;
+    try x_shape (..., 64, 224, 224) (2x2 pool, stride (2, 2)): the batch in chunks of ...
     """
+    pool = hasattr(g, "PH")
+    g = _as_conv(g)
     if _fits(stage, g, F):
         return
     arrays, seconds = stage_cost(stage, g, F)
     label = what or stage
     if stage == "pad_input":
         call = f"{label} on x of shape {g.x_shape} with pad {g.pad}"
+    elif pool:
+        call = f"{label} on x_shape {g.x_shape} with a {g.HH}x{g.WW} pool, stride {g.stride}"
     else:
         filters = f", {F} filters" if stage.startswith(("naive", "layers")) else ""
         call = (
             f"{label} on x_shape {g.x_shape} with a {g.HH}x{g.WW} filter{filters}, "
             f"stride {g.stride}, pad {g.pad}"
         )
-    check(call, arrays=arrays, seconds=seconds, hint=_smaller(stage, g, F))
+    check(call, arrays=arrays, seconds=seconds, hint=_smaller(stage, g, F, pool))
 
 
 def check_pad(x_shape, pad) -> None:

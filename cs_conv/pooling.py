@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from .pool_geometry import pool_dout, pool_inputs
 
 __all__ = ["max_pool_backward", "max_pool_forward"]
@@ -55,6 +56,11 @@ def max_pool_forward(x, pool_param):
         ``x`` is not 4-D, a key of ``pool_param`` is missing or unknown, a size
         is not positive, the pool is larger than the image, or the stride does
         not tile it.
+    cs_conv.budget.BudgetError
+        (a ``ValueError``) The loops would run longer than the time budget (a
+        few microseconds a window: an ImageNet batch takes minutes) or the
+        output would not fit the memory budget; the message gives a smaller
+        call that fits (the batch in chunks).
     TypeError
         A size is not an integer, or ``x`` is complex or not numeric.
 
@@ -68,6 +74,7 @@ def max_pool_forward(x, pool_param):
            [4., 5., 5.]])
     """
     x, g = pool_inputs(x, pool_param)
+    costs.check_stage("pooling.max_pool_forward", g)  # a few microseconds a window
     out = np.empty(g.out_shape, dtype=x.dtype)
     for n in range(g.N):
         for c in range(g.C):
@@ -118,6 +125,7 @@ def max_pool_backward(dout, cache):
         )
     x, pool_param = cache
     x, g = pool_inputs(x, pool_param)
+    costs.check_stage("pooling.max_pool_backward", g)
     dout = pool_dout(dout, g, x.dtype)
     dx = np.zeros(g.x_shape, dtype=dout.dtype)
     for n in range(g.N):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import costs
 from .im2col_cython import col2im, im2col
 from .pool_geometry import pool_dout, pool_inputs
 
@@ -53,7 +54,10 @@ def max_pool_forward(x, pool_param):
     Raises
     ------
     ValueError, TypeError
-        As :func:`cs_conv.pooling.max_pool_forward`.
+        As :func:`cs_conv.pooling.max_pool_forward`; the budget refuses a
+        call whose cols (``PH*PW`` times the output), ``arg`` and ``out`` do
+        not fit in memory together (an ImageNet batch with a 2x2 pool, stride 2,
+        needs 2.3 GiB).
 
     Examples
     --------
@@ -67,11 +71,42 @@ def max_pool_forward(x, pool_param):
     array([2, 0, 0, 0, 3, 2])
     """
     x, g = pool_inputs(x, pool_param)
+    stage = "pooling_im2col.max_pool_forward"  # cols, arg and out (and a copy of a view)
+    costs.check_stage(stage if x.flags.c_contiguous else f"{stage} of a view", g, what=stage)
     planes = x.reshape(g.N * g.C, 1, g.H, g.W)
     cols = im2col(planes, g.PH, g.PW, g.stride, 0)
-    arg = cols.argmax(axis=0)
-    out = cols[arg, np.arange(cols.shape[1])].reshape(g.out_shape)
-    return out, (x, pool_param, arg)
+    arg, out = column_maxima(cols)
+    return out.reshape(g.out_shape), (x, pool_param, arg)
+
+
+#: elements of cols whose maxima :func:`column_maxima` finds at once
+BLOCK = 1 << 18
+
+
+def column_maxima(cols):
+    """``(arg, out)``: the row of each column's first maximum, and that maximum.
+
+    ``cols.argmax(axis=0)`` would copy the whole of ``cols`` transposed first
+    (NumPy's argmax reduces along the last axis), doubling the memory of the
+    forward; a block of :data:`BLOCK` elements at a time does not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_maxima(np.array([[1.0, 5.0, np.nan], [3.0, 5.0, 2.0]]))
+    (array([1, 0, 0]), array([ 3.,  5., nan]))
+    """
+    K, L = cols.shape
+    arg = np.empty(L, dtype=np.intp)
+    out = np.empty(L, dtype=cols.dtype)
+    step = max(1, BLOCK // K)
+    columns = np.arange(min(step, L))
+    for a in range(0, L, step):
+        part = cols[:, a : a + step]
+        rows = part.argmax(axis=0)
+        arg[a : a + step] = rows
+        out[a : a + step] = part[rows, columns[: part.shape[1]]]
+    return arg, out
 
 
 def max_pool_backward(dout, cache):
@@ -109,6 +144,7 @@ def max_pool_backward(dout, cache):
         )
     x, pool_param, arg = cache
     x, g = pool_inputs(x, pool_param)
+    costs.check_stage("pooling_im2col.max_pool_backward", g)  # dcols and dx
     dout = pool_dout(dout, g, x.dtype)
     L = g.N * g.C * g.H_out * g.W_out
     arg = np.asarray(arg)

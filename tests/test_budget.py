@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 import subprocess
 import sys
@@ -10,9 +11,20 @@ import sys
 import numpy as np
 import pytest
 
-from cs_conv import budget, costs, im2col_cython, im2col_fancy, im2col_loops, layers, naive
+from cs_conv import (
+    budget,
+    costs,
+    im2col_cython,
+    im2col_fancy,
+    im2col_loops,
+    layers,
+    naive,
+    pooling,
+    pooling_im2col,
+)
 from cs_conv.budget import BudgetError
 from cs_conv.geometry import conv_geometry
+from cs_conv.pool_geometry import pool_geometry
 
 IMAGENET = (64, 64, 224, 224)
 
@@ -145,3 +157,125 @@ def test_the_benchmark_is_refused_what_the_machine_cannot_hold(monkeypatch):
         run_benchmark([shape])
     hint = re.search(r"e\.g\. '([^']+)'", str(info.value))[1]
     costs.check_benchmark([parse_shape(hint)], ["float64"], [1], 5, 0.005)  # fits
+
+
+# ------------------------------------------------------------------ max pooling
+POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
+
+
+def _pool_suggested(message: str) -> tuple[tuple, dict]:
+    """The x_shape and pool_param a pooling's refusal suggests."""
+    m = re.search(r"try x_shape (\([^)]*\)) \((\d+)x(\d+) pool, stride \((\d+), (\d+)\)\)", message)
+    param = {"pool_height": int(m[2]), "pool_width": int(m[3]), "stride": (int(m[4]), int(m[5]))}
+    return ast.literal_eval(m[1]), param
+
+
+@pytest.fixture
+def default_budget(monkeypatch):
+    monkeypatch.delenv("CS_CONV_MAX_GIB", raising=False)
+    monkeypatch.delenv("CS_CONV_MAX_SECONDS", raising=False)
+
+
+def test_imagenet_pooling_by_loops_is_refused_with_its_minutes(default_budget):
+    x = np.broadcast_to(0.0, IMAGENET)
+    with pytest.raises(
+        BudgetError,
+        match=r"^pooling\.max_pool_forward on x_shape \(64, 64, 224, 224\) with a 2x2 pool, "
+        r"stride \(2, 2\) is refused before it starts: it would run for about 3\.43 minutes, "
+        r"over the time budget of 60 s .*; try x_shape \(18, 64, 224, 224\) \(2x2 pool, "
+        r"stride \(2, 2\)\): the batch in chunks of 18 image\(s\)$",
+    ):
+        pooling.max_pool_forward(x, POOL)
+    dout = np.broadcast_to(0.0, (64, 64, 112, 112))
+    with pytest.raises(BudgetError, match=r"max_pool_backward .* about 6\.86 minutes"):
+        pooling.max_pool_backward(dout, (x, POOL))
+    with pytest.raises(BudgetError, match=r"stride \(1, 1\) .* about 13\.6 minutes"):
+        pooling.max_pool_forward(x, {**POOL, "stride": 1})
+
+
+@pytest.mark.parametrize(("gib", "fits"), [(8, True), (2, False)])
+def test_imagenet_pooling_through_im2col_depends_on_the_memory(monkeypatch, gib, fits):
+    """cols (PH*PW times the output), arg and out: 2.3 GiB for ImageNet and a 2x2 pool."""
+    monkeypatch.setenv("CS_CONV_MAX_GIB", str(gib))
+    monkeypatch.delenv("CS_CONV_MAX_SECONDS", raising=False)
+    g = pool_geometry(IMAGENET, 2, 2, 2)
+    arrays, seconds = costs.stage_cost("pooling_im2col.max_pool_forward", g)
+    assert arrays == {"cols": 4 * 64 * 64 * 112 * 112, "arg": 64**2 * 112**2, "out": 64**2 * 112**2}
+    assert seconds < budget.DEFAULT_SECONDS
+    if fits:
+        costs.check_stage("pooling_im2col.max_pool_forward", g)  # no refusal: it would run
+        return
+    with pytest.raises(
+        BudgetError,
+        match=r"cols \(1\.53 GiB\), arg \(392 MiB\), out \(392 MiB\): 2\.3 GiB in all .* over "
+        r"2 GiB .*; try x_shape \(55, 64, 224, 224\)",
+    ):
+        costs.check_stage("pooling_im2col.max_pool_forward", g)
+    # a broadcast view is copied first: that copy counts too
+    with pytest.raises(
+        BudgetError,
+        match=r"^pooling_im2col\.max_pool_forward on .* a C-contiguous copy of x \(1\.53 GiB\), "
+        r"cols \(1\.53 GiB\).*3\.83 GiB in all",
+    ):
+        pooling_im2col.max_pool_forward(np.broadcast_to(0.0, IMAGENET), POOL)
+
+
+def _run_pool(module, x, param, backward):
+    """Run the forward (and the backward) of a 2x2, stride 2 pooling; check them against
+    a reshape (forward) and the gradient's total (the backward moves it, never adds)."""
+    out, cache = module.max_pool_forward(x, param)
+    N, C, H, W = x.shape
+    np.testing.assert_array_equal(out, x.reshape(N, C, H // 2, 2, W // 2, 2).max(axis=(3, 5)))
+    if backward:
+        dout = np.arange(out.size, dtype=np.float64).reshape(out.shape) % 7
+        dx = module.max_pool_backward(dout, cache)
+        assert dx.shape == x.shape
+        assert dx.sum() == dout.sum()
+
+
+def _refuse_pool(module, x, backward):
+    """Call the forward, or the backward on a cache made without the forward."""
+    if not backward:
+        module.max_pool_forward(x, POOL)
+    out_shape = pool_geometry(x.shape, 2, 2, 2).out_shape
+    arg = np.zeros(math.prod(out_shape), dtype=np.intp)
+    cache = (x, POOL) if module is pooling else (x, POOL, arg)
+    module.max_pool_backward(np.zeros(out_shape), cache)
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize(
+    ("x_shape", "kind"),
+    [
+        ((64, 8, 64, 64), "the batch in chunks of"),
+        ((1, 512, 64, 64), "its channels in chunks of"),
+        ((1, 1, 1536, 1536), "a smaller image"),
+    ],
+)
+def test_a_pooling_through_im2col_suggests_a_call_that_runs(monkeypatch, x_shape, kind, backward):
+    monkeypatch.setenv("CS_CONV_MAX_GIB", str(16 / 1024))  # the floor of the budget
+    x = np.random.default_rng(1).integers(0, 5, x_shape).astype(np.float64)  # ties
+    with pytest.raises(BudgetError, match=rf"x_shape {re.escape(str(x_shape))} .* {kind}") as e:
+        _refuse_pool(pooling_im2col, x, backward)
+    shape, param = _pool_suggested(str(e.value))
+    assert param == {**POOL, "stride": (2, 2)}
+    assert math.prod(shape) < math.prod(x_shape)
+    _run_pool(pooling_im2col, x[tuple(slice(0, d) for d in shape)], param, backward)  # runs
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+def test_the_loops_suggest_a_chunk_that_runs(monkeypatch, backward):
+    monkeypatch.setenv("CS_CONV_MAX_SECONDS", "1")  # the floor: about 250000 windows
+    x = np.random.default_rng(2).standard_normal((64, 16, 64, 64))
+    with pytest.raises(BudgetError, match=r"run for about .* chunks of \d+ image") as e:
+        _refuse_pool(pooling, x, backward)
+    shape, param = _pool_suggested(str(e.value))
+    assert shape[1:] == x.shape[1:]
+    assert 1 <= shape[0] < 64
+    _run_pool(pooling, x[: shape[0]], param, backward)
+
+
+def test_a_pool_too_large_for_one_window_asks_for_a_smaller_pool(small_budget):
+    g = pool_geometry((1, 1, 2**17, 2**17), 2**17, 2**17, 1)
+    with pytest.raises(BudgetError, match=r"try a smaller pool: even one window"):
+        costs.check_stage("pooling.max_pool_forward", g)

@@ -315,3 +315,29 @@ def test_loops_backward_names_the_other_cache():
     _, cache = pooling_im2col.max_pool_forward(X, _param(1, 1, 1))
     with pytest.raises(TypeError, match=r"\(x, pool_param\) tuple .*got a tuple of 3 items"):
         pooling.max_pool_backward(np.zeros((2, 3, 5, 6)), cache)
+
+
+def test_a_stride_that_does_not_tile_a_huge_input_is_named_at_once():
+    """The strides that would tile are the divisors of H - PH: the small ones and the span,
+    never a scan of a billion candidates."""
+    x = np.broadcast_to(0.0, (1, 1, 10**9, 4))
+    for module in MODULES:
+        with pytest.raises(ValueError, match=r"use a stride in \[1, 2, 999999998\]$"):
+            module.max_pool_forward(x, _param(2, 2, (3, 1)))
+
+
+@pytest.mark.parametrize("block", [1, 5, 12, 1 << 18])
+def test_column_maxima_by_blocks_is_argmax_down_the_columns(monkeypatch, block):
+    """By blocks of columns (argmax(axis=0) would copy all of cols): the first maximum,
+    and the first NaN, of every column, whatever the block size."""
+    monkeypatch.setattr(pooling_im2col, "BLOCK", block)
+    rng = np.random.default_rng(11)
+    cols = rng.integers(-2, 3, (4, 37)).astype(np.float64)  # ties everywhere
+    cols[rng.random(cols.shape) < 0.05] = np.nan
+    arg, out = pooling_im2col.column_maxima(cols)
+    for j, c in enumerate(cols.T):
+        nans = [r for r in range(4) if np.isnan(c[r])]
+        want = nans[0] if nans else next(r for r in range(4) if c[r] == max(c))
+        assert arg[j] == want
+    np.testing.assert_array_equal(out, cols[arg, np.arange(37)])
+    assert arg.dtype == np.intp

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .cases import Case, Spec, seed_of
+from .cython_annotate import MAX_SOURCE
 from .kernel_typing import CODE, KernelTyping, Problem, analyse_kernel
 from .outcome import Outcome
 from .result import CaseReport, CheckResult
@@ -33,7 +34,8 @@ def kernel_source(kernel) -> tuple[str, str]:
     """``(status, pyx text)`` of a function compiled by IPython's ``%%cython`` magic.
 
     The magic keeps ``<module>.pyx`` next to the built extension module; a plain
-    Python function gives ``("not-compiled", "")``.
+    Python function gives ``("not-compiled", "")``, a source larger than a cell may
+    be ``("too-large", "")`` (it is not read), one that is not UTF-8 ``("not-text", "")``.
 
     Examples
     --------
@@ -45,9 +47,14 @@ def kernel_source(kernel) -> tuple[str, str]:
     if not path or path.endswith(".py") or "cython" not in type(kernel).__name__.lower():
         return "not-compiled", ""
     pyx = Path(path).with_name(module.__name__.rpartition(".")[2] + ".pyx")
-    if not pyx.exists():
+    if not pyx.is_file():
         return "not-found", ""
-    return "ok", pyx.read_text()
+    if pyx.stat().st_size > MAX_SOURCE:  # never read a huge file: a cell is a few KiB
+        return "too-large", ""
+    try:
+        return "ok", pyx.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:  # Cython reads UTF-8 only
+        return "not-text", ""
 
 
 def kernel_verdict(kernel) -> KernelTyping:
@@ -66,6 +73,14 @@ def kernel_verdict(kernel) -> KernelTyping:
         return KernelTyping(
             name, "not-found", message=f"{name}: its .pyx source is gone; re-run its cell."
         )
+    if status in ("too-large", "not-text"):
+        why = (
+            f"larger than the {MAX_SOURCE // 1024} KiB a %%cython kernel cell may have: keep "
+            "only the kernel (and what it needs) in it"
+            if status == "too-large"
+            else "not UTF-8 text: re-run its cell"
+        )
+        return KernelTyping(name, "compile-error", message=f"{name}: its .pyx source is {why}.")
     return analyse_kernel("%%cython\n" + pyx, name)
 
 

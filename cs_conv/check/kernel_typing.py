@@ -20,15 +20,12 @@ cost a test and a branch, not an interpreter round trip.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import re
 import shlex
-import tempfile
-import warnings
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+
+from .cython_annotate import annotate_html, too_large
 
 __all__ = ["CODE", "KernelTyping", "Problem", "analyse_kernel", "innermost_loops"]
 
@@ -246,35 +243,13 @@ def innermost_loops(pyx: str, kernel: str) -> tuple[bool, list[list[int]]]:
 
 
 def _annotate(pyx: str, opts: dict) -> tuple[dict, str]:
-    """Run Cython with annotation: ``({line: [calls]}, errors)``; line numbers 1-based."""
-    from Cython.Build import cythonize
-    from Cython.Compiler.Errors import CompileError
+    """Cython's annotation, ``({line: [calls]}, errors)``; line numbers 1-based.
 
-    with tempfile.TemporaryDirectory(prefix="cs_conv_typing_") as tmp:
-        path = Path(tmp) / "kernel_under_test.pyx"
-        path.write_text(pyx)
-        out, err = io.StringIO(), io.StringIO()
-        try:
-            with (
-                contextlib.redirect_stdout(out),
-                contextlib.redirect_stderr(err),
-                warnings.catch_warnings(),
-            ):
-                warnings.simplefilter("ignore")
-                cythonize(
-                    [str(path)],
-                    annotate=True,
-                    force=True,
-                    quiet=True,
-                    language="c++" if opts["cplus"] else None,
-                    compiler_directives={"language_level": opts["language_level"]},
-                )
-        except (CompileError, ValueError) as exc:
-            return {}, (err.getvalue() + out.getvalue()).strip() or str(exc)
-        page = path.with_suffix(".html")
-        if not page.exists():
-            return {}, (err.getvalue() + out.getvalue()).strip() or "Cython wrote no annotation"
-        text = page.read_text()
+    Cython runs in a child process (:mod:`cs_conv.check.cython_annotate`): its parser
+    can crash on a cell of deeply nested expressions."""
+    text, errors = annotate_html(pyx, cplus=opts["cplus"], language_level=opts["language_level"])
+    if errors:
+        return {}, errors
     calls = {}
     for m in _LINE.finditer(text):
         names = [name for _, name in _CALL.findall(m.group(3) or "")]
@@ -301,7 +276,12 @@ def analyse_kernel(source: str, kernel: str) -> KernelTyping:
     """Whether ``kernel``'s innermost loops in a ``%%cython`` cell are pure C (cached).
 
     See :func:`_analyse`; the same source and kernel are compiled once per process.
+    A cell over :data:`~cs_conv.check.cython_annotate.MAX_SOURCE` is not analysed
+    (status ``"compile-error"``).
     """
+    message = too_large(len(source))
+    if message:
+        return KernelTyping(kernel, "compile-error", message=message)
     return KernelTyping.from_dict(_analyse_cached(source, kernel))
 
 

@@ -79,13 +79,15 @@ def digits_inputs(case) -> dict:
 
 
 def _call_loss(funcs, arrays, case, where):
-    from .runner import none_check, unpack
+    from .runner import as_output, none_check, unpack
 
     with np.errstate(all="ignore"):
         res = none_check(funcs["softmax_loss"](arrays["scores"], arrays["y"]))
     got = unpack(res, ("loss", "dscores"), "softmax_loss")
-    loss = np.asarray(got["loss"], dtype=float).reshape(-1)[:1]
-    return {"loss": loss, "dscores": np.asarray(got["dscores"], dtype=float)}
+    # sizes first (as_output): a broadcast view of 10**12 values is refused, never copied
+    loss = as_output(got["loss"], "loss", what="softmax_loss").reshape(-1)[:1]
+    dscores = as_output(got["dscores"], "dscores", what="softmax_loss")
+    return {"loss": loss.astype(float), "dscores": dscores.astype(float)}
 
 
 def _call_predict(funcs, arrays, case, where):

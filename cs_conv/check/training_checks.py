@@ -62,6 +62,13 @@ def _fix(code: str) -> str:
     return f"Diagnosis [{code}]: {m.what} Fix: {m.fix}" if m else ""
 
 
+def _failure(o: Outcome) -> str:
+    """Why an outcome is not ok: the exception, else its status and what came back."""
+    if o.status == "error":
+        return f"{o.error_type}: {o.error_message}"
+    return f"{o.status}: {o.error_message}" if o.error_message else o.status
+
+
 def _stub(outcomes) -> bool:
     return bool(outcomes) and all(o.not_implemented for o in outcomes)
 
@@ -151,7 +158,7 @@ class LossSanityChecker(_TrainingChecker):
             n, k, scale = _LOSS_CASES[case.index % len(_LOSS_CASES)]
             what = f"scores ({n}, {k}) of size ~{scale:g}"
             if o.status != "ok":
-                detail = f"{o.error_type}: {o.error_message}" if o.status == "error" else o.status
+                detail = _failure(o)
                 reports.append(_report(case, what, False, detail))
                 failing.append((case, detail))
                 averaged = overflow = False
@@ -229,7 +236,7 @@ class DigitsAccuracyChecker(_TrainingChecker):
             what = f"{len(y)} held-out digits" + (" (float32)" if case.index == 1 else "")
             labels = o.outputs.get("labels") if o.status == "ok" else None
             if labels is None:
-                detail = f"{o.error_type}: {o.error_message}" if o.status == "error" else o.status
+                detail = _failure(o)
             elif labels.shape != y.shape:
                 detail = (
                     f"predict returned shape {labels.shape}, expected {y.shape}: one label "

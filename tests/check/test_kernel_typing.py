@@ -8,8 +8,10 @@ import json
 import pytest
 
 from cs_conv.check import CATALOGUE, CHECKERS
+from cs_conv.check.cython_annotate import MAX_SOURCE
 from cs_conv.check.kernel_checks import check_kernel_typed, verdict_result
 from cs_conv.check.kernel_typing import KernelTyping, analyse_kernel
+from tests.oversized.fake_kernel import fake_compiled_kernel
 
 HEADER = "%%cython\n# cython: language_level=3, boundscheck=False, wraparound=False\n"
 TYPED = (
@@ -124,3 +126,39 @@ def test_split_form_on_the_source():
     cases = checker.make_cases("hidden-x")
     assert [c.to_dict() for c in cases] == [c.to_dict() for c in checker.make_cases("hidden-x")]
     assert checker.evaluate_source(TYPED, "copy_rows").passed
+
+
+# ------------------------------------------------ sources that would take the caller down
+def test_brackets_nested_thousands_deep_crash_only_the_child():
+    """Cython's parser overflows the C stack on them: in this process that would be a
+    segmentation fault; the analysis runs in a child and says so."""
+    src = "%%cython\ndef k(a):\n    for i in range(3):\n        a[i] = " + "(" * 4000 + ")" * 4000
+    r = analyse_kernel(src, "k")
+    assert r.status == "compile-error"
+    assert "crashed on the cell (SIGSEGV)" in r.message
+    assert r.mistakes == ["untyped-kernel"]
+
+
+def test_a_cell_over_the_limit_is_not_compiled():
+    src = TYPED + "\n# " + "x" * MAX_SOURCE
+    r = analyse_kernel(src, "copy_rows")
+    assert r.status == "compile-error"
+    assert f"has {len(src)} characters, over the 8 KiB a %%cython kernel cell may have" in (
+        r.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("pyx", "passed", "message"),
+    [
+        (TYPED.partition("\n")[2].encode(), True, "copy_rows: typed"),
+        (2**30, False, "its .pyx source is larger than the 8 KiB"),
+        (b"def copy_rows(a):\n    for i in a:\n        \xff\xfe\n", False, "not UTF-8 text"),
+    ],
+    ids=["typed", "a sparse GiB", "not UTF-8"],
+)
+def test_the_source_of_a_compiled_kernel_is_read_within_limits(tmp_path, pyx, passed, message):
+    kernel = fake_compiled_kernel(tmp_path, pyx, "copy_rows")
+    r = check_kernel_typed(kernel)
+    assert r.passed is passed
+    assert message in r.message

@@ -86,3 +86,18 @@ def test_accuracy_from_the_labels_alone():
     r = check_digits_accuracy(lambda X: memorised[: len(X)], key="hidden-digits")
     assert not r.passed
     assert r.mistakes == ["low-accuracy"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_loss_of_a_trillion_values_is_a_bad_return_never_a_copy(dtype):
+    """A broadcast view takes no memory; converting it to float64 (or reshaping it) would
+    take 8 TB: the sizes are checked first."""
+    view = np.broadcast_to(np.zeros((), dtype=dtype), (10**4,) * 3)
+    outcomes = CHECKERS["loss_sanity"].run(
+        {"softmax_loss": lambda s, y: (view, view)}, CHECKERS["loss_sanity"].make_cases()
+    )
+    assert {o.status for o in outcomes} == {"bad-return"}
+    assert "loss with 1000000000000 values: far too many" in outcomes[0].error_message
+    r = check_loss_sanity(lambda s, y: (0.0, view))
+    assert not r.passed
+    assert "dscores with 1000000000000 values" in r.cases[0].detail

@@ -9,7 +9,8 @@ callables that take no size at all, with the reason.  Arrays are broadcast views
 a shape of 10**16 elements costs no memory until someone copies it.
 
 Nothing here runs at import; :mod:`.runner` runs one group of calls in a child
-process under an address-space limit.
+process under an address-space limit.  The pooling stages and their checkers are in
+:mod:`.calls_pooling`, the checks of notebooks 4 and 7 in :mod:`.calls_training`.
 """
 
 from __future__ import annotations
@@ -631,8 +632,27 @@ def _over(cost):
     return cost
 
 
+def _pooling():
+    from .calls_pooling import pooling_group
+
+    return pooling_group()
+
+
+def _training():
+    from .calls_training import training_group
+
+    return training_group()
+
+
 #: groups of the suite, one child process each
-GROUPS = {"stages": _stages, "viz": _viz, "check": _check, "tools": _tools}
+GROUPS = {
+    "stages": _stages,
+    "viz": _viz,
+    "check": _check,
+    "tools": _tools,
+    "pooling": _pooling,
+    "training": _training,
+}
 
 #: public callables that take no size, with why
 EXEMPT = {
@@ -640,6 +660,7 @@ EXEMPT = {
     "cs_conv.budget.address_space_limit": "no arguments",
     "cs_conv.im2col_cython.get_num_threads": "no arguments",
     "cs_conv.check.markdown_table": "no arguments: the catalogue as Markdown",
+    "cs_conv.check.digits_split": "no arguments: the course's one split of the bundled digits",
     "cs_conv.check.CaseReport": "a record of one case's verdict, built by the checkers",
     "cs_conv.check.CheckResult": "a record of a verdict, built by the checkers from their cases",
     "cs_conv.check.Mistake": "a catalogue entry (text)",
