@@ -158,7 +158,7 @@ def _run_grade(args, submissions, limits: Limits):
     options = options.but(source_dir=str(source))
     try:
         with open_executor(options.scheduler) as executor:
-            return _grade(args, submissions, options, executor)
+            return _grade(args, submissions, options, executor, course)
     except ClusterError as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)
         return 1
@@ -172,7 +172,7 @@ PLAIN_WARNING = (
 )
 
 
-def _grade(args, submissions, options: GradeOptions, executor):
+def _grade(args, submissions, options: GradeOptions, executor, course):
     from .output.store import StoreLocked
     from .pipeline import grade, summary_line
     from .sandbox.launch import SandboxUnavailable, detect_kind
@@ -180,7 +180,7 @@ def _grade(args, submissions, options: GradeOptions, executor):
     try:
         if detect_kind(options.sandbox) == "plain":
             print(PLAIN_WARNING, file=sys.stderr)
-        run = grade(submissions, args.out, options, executor=executor)
+        run = grade(submissions, args.out, options, executor=executor, course=course)
     except (StoreLocked, SandboxUnavailable) as exc:
         print(f"cs-conv: {exc}", file=sys.stderr)
         return 2

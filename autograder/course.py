@@ -3,8 +3,7 @@
 :func:`load_course` reads every source notebook once: its graded test cells
 (:func:`autograder.notebook.graded_tests`), the code cells an instructor wrote
 (those of the source and of the student version: to tell them from the
-student's own), the ``%%cython`` cells of the student versions (built once for
-everyone) and a hash of the graded tests (part of every submission's hash).
+student's own) and a hash of the graded tests (part of every submission's hash).
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ class Course:
     tests: dict  # notebook stem -> [TestSpec]
     release_sources: dict  # notebook stem -> set of instructor code cell sources
     source_hash: dict  # notebook stem -> hash of its graded tests
-    cython_cells: tuple = ()  # %%cython sources of the student versions (the instructor's)
 
     @property
     def max_score(self) -> float:
@@ -55,7 +53,7 @@ def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
     paths = source_notebooks(source_dir)
     if not paths:
         raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
-    tests, release_sources, hashes, cython = {}, {}, {}, []
+    tests, release_sources, hashes = {}, {}, {}
     for p in paths:
         nb = nbmod.read(p)
         student = student_version(nb)
@@ -63,6 +61,4 @@ def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
         release_sources[p.stem] = nbmod.cell_sources(nb) | nbmod.cell_sources(student)
         blob = json.dumps([t.to_dict() for t in tests[p.stem]], sort_keys=True)
         hashes[p.stem] = hashlib.sha256(blob.encode()).hexdigest()[:16]
-        cython += [c.source for c in student.cells if c.cell_type == "code"]
-    cython = tuple(s for s in cython if s.lstrip().startswith("%%cython"))
-    return Course(source_dir, assignment, tests, release_sources, hashes, cython)
+    return Course(source_dir, assignment, tests, release_sources, hashes)

@@ -22,7 +22,7 @@ from .course import Course
 from .sandbox.protocol import CellTask, Job, TestTask
 from .settings import GRADER_VERSION, GradeOptions
 
-__all__ = ["cython_build_jobs", "draw_cases", "make_job"]
+__all__ = ["cython_build_jobs", "cython_sources", "draw_cases", "make_job", "runs_in_worker"]
 
 
 def runs_in_worker(checker: str) -> bool:
@@ -111,21 +111,24 @@ def make_job(sub, course: Course, options: GradeOptions, kind: str, cython_cache
     return job, cells, found
 
 
-def cython_build_jobs(course: Course, jobs, options: GradeOptions, kind, folder: Path, n: int):
-    """Compile every distinct ``%%cython`` cell once, shared by all submissions.
+def cython_sources(jobs) -> list[str]:
+    """The distinct ``%%cython`` cells the jobs run (a cell that profiles itself with
+    ``--pgo`` is left to its own notebook)."""
+    found = {c.source for job in jobs for c in job.cells if _is_cython(c.source)}
+    return sorted(s for s in found if "--pgo" not in s.split("\n", 1)[0])
 
-    The instructor's cells (from the released notebooks) and the students'
-    are built in sandboxed *compile-only* workers, which never import (run)
-    them: no student code runs there, and a module is looked up by the hash
-    of its exact source, so a submission only ever loads the build of its own
-    code.  Students with the same kernel (or the instructor's demo cells) are
-    compiled once instead of once per submission.  Returns up to ``n`` compile
-    jobs that fill ``folder / "cython"``.
+
+def cython_build_jobs(course: Course, sources, options: GradeOptions, kind, folder: Path, n: int):
+    """Compile each of ``sources`` (distinct ``%%cython`` cells) once, for everyone.
+
+    The cells are built in sandboxed *compile-only* workers, which never import
+    (run) them: no student code runs there, and a module is looked up by the
+    hash of its exact source, so a submission only ever loads the build of its
+    own code.  Students with the same kernel are compiled once instead of once
+    per submission.  Returns up to ``n`` compile jobs that fill
+    ``folder / "cython"``.
     """
-    sources = list(course.cython_cells)
-    for job in jobs:
-        sources += [c.source for c in job.cells]
-    unique = sorted({s for s in sources if _is_cython(s) and "--pgo" not in s.split("\n", 1)[0]})
+    unique = sorted(set(sources))
     if not unique:
         return []
     folder.mkdir(parents=True, exist_ok=True)

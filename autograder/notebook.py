@@ -8,6 +8,7 @@ nbgrader ``grade_id``): a student who deletes or edits one earns nothing by it.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 from dataclasses import asdict, dataclass
@@ -145,6 +146,7 @@ def _visible_part(source: str) -> str:
     return _hash(_HIDDEN.sub("", source).strip())
 
 
+@functools.lru_cache(maxsize=4096)  # the same cells recur in every submission
 def to_python(source: str) -> str:
     """The Python that IPython would run (magics become calls); ``""`` if unparsable."""
     try:
@@ -155,6 +157,7 @@ def to_python(source: str) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=4096)  # the same cells recur in every submission
 def defined_functions(source: str) -> set[str]:
     """Names a cell defines at top level (``def``, ``class``, assignments),
     or the ``def``/``cpdef`` functions of a ``%%cython`` cell."""
@@ -212,6 +215,7 @@ def _names(tree) -> tuple[set[str], set[str]]:
     return _top_level_defs(tree), loads - bound
 
 
+@functools.lru_cache(maxsize=4096)  # the same cells recur in every submission
 def cell_names(source: str) -> tuple[set[str], set[str]]:
     """``(defined, used)`` names of a cell; ``used`` includes names read inside
     function bodies (a function reading a global needs the cell defining it)."""
@@ -225,6 +229,7 @@ def cell_names(source: str) -> tuple[set[str], set[str]]:
     return _names(tree)
 
 
+@functools.lru_cache(maxsize=4096)  # the same cells recur in every submission
 def statements(source: str) -> list[tuple[set[str], set[str], str]]:
     """``(defined, used, code)`` of each top-level statement of a cell (a
     ``%%`` cell, or one that does not parse, is one statement)."""

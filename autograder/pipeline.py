@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course, load_course
+from .cython_cache import BuildCache
 from .discover import Submission, find_submissions
 from .evaluate import evaluate_notebook
 from .executors.local import LocalPoolExecutor, SerialExecutor
-from .jobs import cython_build_jobs, make_job
+from .jobs import cython_build_jobs, cython_sources, make_job
 from .kernels import KernelVerdicts
 from .output.progress import Progress
 from .output.store import GradeStore
@@ -74,7 +75,8 @@ class Plan:
     run: GradeRun
     entries: dict  # (student, assignment, notebook) -> Entry
     builds: list  # compile-only jobs
-    cache_dir: Path  # where the builds go (removed after the run)
+    cache_dir: Path  # where this run's builds go (removed after the run)
+    build_cache: BuildCache  # the builds kept between runs
 
 
 def _entry(sub, course, options, kind, cython_cache, run: GradeRun) -> Entry:
@@ -86,10 +88,11 @@ def _entry(sub, course, options, kind, cython_cache, run: GradeRun) -> Entry:
     return Entry(sub, job, cells, found)
 
 
-def plan(submissions, store: GradeStore, options: GradeOptions, workers: int = 1) -> Plan:
+def plan(submissions, store: GradeStore, options: GradeOptions, workers: int = 1, course=None):
     """Everything to do: one entry per submission not graded yet in ``store``, and
-    the compile jobs, split over ``workers`` (the executor's)."""
-    course = load_course(options.source_dir, options.assignment)
+    the compile jobs, split over ``workers`` (the executor's).  ``course`` (default:
+    loaded from ``options``) is the course already read."""
+    course = course or load_course(options.source_dir, options.assignment)
     kind = detect_kind(options.sandbox)
     grade_run = GradeRun(store.out, kind, options.limits)
     subs = find_submissions(
@@ -107,11 +110,13 @@ def plan(submissions, store: GradeStore, options: GradeOptions, workers: int = 1
                 continue
             entries[key] = e
         jobs = [e.job for e in entries.values() if e.job is not None]
-        builds = cython_build_jobs(course, jobs, options, kind, cache_dir, workers)
+        cache = BuildCache(options.cache_dir)
+        missing = cache.fetch(cython_sources(jobs), cache_dir / "cython")
+        builds = cython_build_jobs(course, missing, options, kind, cache_dir, workers)
     except BaseException:
         shutil.rmtree(cache_dir, ignore_errors=True)
         raise
-    return Plan(course, options, store, grade_run, entries, builds, cache_dir)
+    return Plan(course, options, store, grade_run, entries, builds, cache_dir, cache)
 
 
 def run(p: Plan, executor) -> Iterator[tuple[Entry, RawResult]]:
@@ -124,16 +129,18 @@ def run(p: Plan, executor) -> Iterator[tuple[Entry, RawResult]]:
     by_job = {(e.job.student, e.job.assignment, e.job.notebook): e for e in p.entries.values()
               if e.job is not None}  # fmt: skip
     for e in p.entries.values():
-        if e.job is None:
+        if e.job is None or not e.job.tests:  # unreadable, or nothing to run (written answers)
             raw = RawResult(e.sub.student, e.sub.assignment, e.sub.notebook, p.run.sandbox)
-            raw.fatal = "the notebook could not be read"
+            raw.fatal = "the notebook could not be read" if e.job is None else None
             yield e, raw
-    jobs = [e.job for e in by_job.values()]
+    jobs = [e.job for e in by_job.values() if e.job.tests]
     rounds = (
         p.builds + [j for j in jobs if not j.cython_cache],
         [j for j in jobs if j.cython_cache],
     )
-    for jobs_of_round in rounds:
+    for k, jobs_of_round in enumerate(rounds):
+        if k == 1:  # the builds are done: keep them for the next runs
+            p.build_cache.publish(p.cache_dir / "cython")
         for job, raw in executor.map_unordered(run_job, jobs_of_round):
             if job.compile_only:
                 continue
@@ -185,19 +192,22 @@ def _executor(options: GradeOptions):
     return SerialExecutor() if options.workers == 1 else LocalPoolExecutor(options.workers)
 
 
-def grade(submissions, out, options: GradeOptions | None = None, *, executor=None, **changes):
+def grade(
+    submissions, out, options: GradeOptions | None = None, *, executor=None, course=None, **changes
+):
     """Grade every submission into ``out``; return the :class:`GradeRun`.
 
     ``options`` (default :class:`~autograder.settings.GradeOptions`) may be
     changed by keyword, e.g. ``grade(subs, out, workers=2, limits=Limits(...))``;
-    ``executor`` (default: a local pool of ``options.workers``) runs the jobs.
+    ``executor`` (default: a local pool of ``options.workers``) runs the jobs;
+    ``course`` is the course when the caller has already read it.
     """
     options = (options or GradeOptions()).but(**changes)
     t0 = time.monotonic()
     executor = executor or _executor(options)
     store = GradeStore(out)
     with store:  # a second grader on the same folder stops here
-        p = plan(submissions, store, options, getattr(executor, "workers", 1))
+        p = plan(submissions, store, options, getattr(executor, "workers", 1), course)
         bar = Progress(len(p.entries), "grading", enabled=options.progress)
         try:
             for e, raw in run(p, executor):

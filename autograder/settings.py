@@ -137,6 +137,12 @@ class GradeOptions:
         "checks), as nbgrader does",
         flag="--run-all-cells",
     )
+    cache_dir: str | None = setting(
+        None,
+        "where compiled %%cython cells are kept between runs (default $CS_CONV_CACHE or "
+        "~/.cache/cs_conv/grader)",
+        flag="--cache-dir",
+    )
     limits: Limits = field(default_factory=Limits, metadata={"help": "see Limits"})
     progress: bool | None = setting(None, "progress bars (default: when stderr is a terminal)")
     write_reports: bool = setting(True, "write the exports, feedback and report after grading")

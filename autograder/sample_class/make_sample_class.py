@@ -53,7 +53,9 @@ def _answer_cell(nb, name):
     raise KeyError(f"no answer cell defines {name!r}")
 
 
-def build(source_dir: Path, out_dir: Path) -> list[str]:
+def released_and_solved(source_dir: Path) -> tuple[dict, dict]:
+    """``(released, full)``: the student versions of the graded notebooks, untouched and
+    with every answer cell holding the source's solution (by notebook stem)."""
     from autograder.notebook import graded_tests
     from autograder.release import source_notebooks, student_version
 
@@ -69,6 +71,21 @@ def build(source_dir: Path, out_dir: Path) -> list[str]:
             if cell.metadata.get("nbgrader", {}).get("solution") and gid in src_by_id:
                 cell.source = solution_text(src_by_id[gid].source)
         full[stem] = nb
+    return released, full
+
+
+def write_student(out_dir: Path, student: str, nbs: dict) -> None:
+    """``out_dir/<student>/cs_conv/<notebook>.ipynb``, with stable cell ids."""
+    folder = out_dir / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    for stem, nb in sorted(nbs.items()):
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes nothing
+            cell["id"] = f"{stem[:2]}-{i:03d}"
+        nbformat.write(nb, str(folder / f"{stem}.ipynb"))
+
+
+def build(source_dir: Path, out_dir: Path) -> list[str]:
+    released, full = released_and_solved(source_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     students = {"full_marks": full, "stub_only": released}
@@ -86,12 +103,7 @@ def build(source_dir: Path, out_dir: Path) -> list[str]:
                 ]
         students[path.stem] = nbs
     for student, nbs in sorted(students.items()):
-        folder = out_dir / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        for stem, nb in sorted(nbs.items()):
-            for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes nothing
-                cell["id"] = f"{stem[:2]}-{i:03d}"
-            nbformat.write(nb, str(folder / f"{stem}.ipynb"))
+        write_student(out_dir, student, nbs)
     (out_dir / "ruff.toml").write_text(RUFF_TOML)
     return sorted(students)
 
