@@ -142,9 +142,9 @@ def check_conv_output_shape(conv_output_shape, *, key="visible", shrink=True) ->
     Examples
     --------
     >>> from cs_conv import conv_output_shape
-    >>> r = check_conv_output_shape(conv_output_shape)
+    >>> r = check_conv_output_shape(conv_output_shape)  # 12 cases and 4 it must refuse
     >>> r.passed, r.score, len(r.cases)
-    (True, 1.0, 12)
+    (True, 1.0, 16)
     """
     return _checkers()["conv_output_shape"].check(
         {"conv_output_shape": conv_output_shape}, key=key, shrink=shrink

@@ -7,6 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from .checker import Checker
+from .gather import PAD_SHIFTS
 from .mutations import Variant, lenient_out
 
 __all__ = ["OutputShapeChecker", "PadChecker"]
@@ -70,6 +71,7 @@ class OutputShapeChecker(Checker):
     describe_as = "shape"
     exact = True
     twins = False
+    refuses = True
     axis_names: ClassVar[dict] = {"shape": ("entries",)}
 
     def reference(self, case, arrays):
@@ -81,28 +83,29 @@ class OutputShapeChecker(Checker):
     def variants(self, stage):
         return _shape_variants()
 
-    def exception_code(self, rec):
-        return None
+    def dtype_code(self, rec):
+        """``true-division`` for sizes that come back as floats."""
+        floats = any(np.asarray(g).dtype.kind == "f" for g in rec.got.values())
+        return "true-division" if floats else "dtype-changed"
 
 
 def _pad_variants() -> list[Variant]:
     def padded(c, widths):
         return {"x_pad": np.pad(c.a["x"], widths)}
 
-    def corner(c, top_left: bool):
-        sp = c.spec
-        p = sp.pad
-        out = np.zeros((sp.N, sp.C, sp.H + 2 * p, sp.W + 2 * p))
-        if top_left:
-            out[:, :, : sp.H, : sp.W] = c.a["x"]
-        else:
-            out[:, :, 2 * p :, 2 * p :] = c.a["x"]
-        return {"x_pad": out}
+    def shifted(axes, tb):
+        def fn(c):
+            p = c.spec.pad
+            t, b = (a * p + k for a, k in tb)
+            hw = ((t, b) if "h" in axes else (p, p), (t, b) if "w" in axes else (p, p))
+            return padded(c, ((0, 0), (0, 0), *hw))  # np.pad refuses a negative width
+
+        return fn
 
     def p(c):
         return c.spec.pad
 
-    return [
+    out = [
         Variant("pad-ignored", "You return x without padding.", lambda c: {"x_pad": c.a["x"]}),
         Variant(
             "pad-wrong-axes",
@@ -114,29 +117,17 @@ def _pad_variants() -> list[Variant]:
             "You padded the N and C axes instead of H and W.",
             lambda c: padded(c, ((p(c), p(c)), (p(c), p(c)), (0, 0), (0, 0))),
         ),
-        Variant(
-            "pad-wrong-axes",
-            "You padded the top and left only.",
-            lambda c: padded(c, ((0, 0), (0, 0), (p(c), 0), (p(c), 0))),
-        ),
-        Variant(
-            "pad-wrong-axes",
-            "You padded the bottom and right only.",
-            lambda c: padded(c, ((0, 0), (0, 0), (0, p(c)), (0, p(c)))),
-        ),
-        Variant(
-            "pad-wrong-axes",
-            "Your padded array has the right shape but x sits in its top-left corner, "
-            "not in `[pad:pad+H, pad:pad+W]`.",
-            lambda c: corner(c, True),
-        ),
-        Variant(
-            "pad-wrong-axes",
-            "Your padded array has the right shape but x sits in its bottom-right corner, "
-            "not in `[pad:pad+H, pad:pad+W]`.",
-            lambda c: corner(c, False),
-        ),
     ]
+    for tb, words in PAD_SHIFTS.values():
+        for axes, where in (("h", "rows"), ("w", "columns"), ("hw", "rows and columns")):
+            out.append(
+                Variant(
+                    "pad-wrong-axes",
+                    f"You padded {words} ({where}); x must sit in `[pad:pad+H, pad:pad+W]`.",
+                    shifted(axes, tb),
+                )
+            )
+    return out
 
 
 class PadChecker(Checker):

@@ -1,3 +1,4 @@
+# (students' code, on purpose: long lines, unused unpacked sizes, zip without strict)
 """Wrong (and right) student versions of conv_output_shape, pad_input and the naive conv."""
 
 from __future__ import annotations
