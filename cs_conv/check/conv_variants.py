@@ -10,7 +10,7 @@ the filters flattened in another order, and the GEMM result reshaped wrongly.
 
 from __future__ import annotations
 
-from .gather import gather, out_hw
+from .gather import Gather, gather, out_hw
 from .im2col_variants import crash_only, loop_variants
 from .layouts import GEOMETRY, LAYOUT, PADDING, WINDOW_SIZE
 from .loops import loop_forward
@@ -225,6 +225,14 @@ def forward_variants() -> list[Variant]:
         ),
     ]
     out += loop_variants(loop_forward, "Your output is the convolution of")
+    out.append(
+        Variant(
+            "filter-hw-swapped",
+            "Your windows span WW rows and HH columns, multiplied by `w[f]` with its last two "
+            "axes exchanged to fit (in loops).",
+            lambda c: loop_forward(c, Gather(taps=("WW", "HH")), transposed=True),
+        )
+    )
     return out + crash_only(ref_out_dict)
 
 

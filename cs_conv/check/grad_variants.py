@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conv_variants import w_hwc
-from .gather import adjoint, gather
+from .gather import Gather, adjoint, gather
 from .im2col_variants import crash_only, loop_variants
 from .layouts import GEOMETRY, LAYOUT, WINDOW_SIZE
 from .loops import loop_grads
@@ -252,4 +252,12 @@ def backward_variants() -> list[Variant]:
     ):
         variants.append(Variant("db-wrong-axes", f"Your db is dout summed {words}.", db_axes(axes)))
     loops = loop_variants(loop_grads, "Your dx and dw use", padding=False)
+    loops.append(
+        Variant(
+            "filter-hw-swapped",
+            "Your windows span WW rows and HH columns, paired with `w[f]` with its last two "
+            "axes exchanged to fit (in loops).",
+            lambda c: loop_grads(c, Gather(taps=("WW", "HH")), transposed=True),
+        )
+    )
     return variants + _layouts() + _dout_orders() + loops + crash_only(right)

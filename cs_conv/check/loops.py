@@ -81,8 +81,9 @@ def loop_col2im(c, g: Gather):
     return {"dx": xp[:, :, t : t + sp.H, le : le + sp.W]}
 
 
-def loop_forward(c, g: Gather):
-    """``out[n, f, i, j] = np.sum(x_pad[n, :, window] * w[f]) + b[f]``."""
+def loop_forward(c, g: Gather, transposed: bool = False):
+    """``out[n, f, i, j] = np.sum(x_pad[n, :, window] * w[f]) + b[f]`` (``w[f]`` with its
+    last two axes exchanged when ``transposed``, to fit a window of WW rows)."""
     sp = c.spec
     plan = _plan(sp, g)
     if plan is None:
@@ -90,6 +91,7 @@ def loop_forward(c, g: Gather):
     pads, th, tw, s, start, Ho, Wo = plan
     xp = _padded(c.a["x"], pads, g, sp.pad)
     w, b = c.a["w"], c.a["b"]
+    w = w.transpose(0, 1, 3, 2) if transposed else w
     # loops over exchanged ranges still fill an output allocated the right size
     shape = (sp.H_out, sp.W_out) if g.count == "swapped" else (Ho, Wo)
     out = np.zeros((sp.N, sp.F, *shape))
@@ -98,9 +100,10 @@ def loop_forward(c, g: Gather):
     return {"out": out}
 
 
-def loop_grads(c, g: Gather):
+def loop_grads(c, g: Gather, transposed: bool = False):
     """``dx_pad[n, :, window] += dout[n, f, i, j] * w[f]`` and
-    ``dw[f] += dout[n, f, i, j] * x_pad[n, :, window]``, then the crop."""
+    ``dw[f] += dout[n, f, i, j] * x_pad[n, :, window]``, then the crop (``w[f]``, and
+    so ``dw[f]``, with its last two axes exchanged when ``transposed``)."""
     sp = c.spec
     plan = _plan(sp, g)
     if plan is None:
@@ -110,6 +113,7 @@ def loop_grads(c, g: Gather):
     if dout.shape[2:] != (Ho, Wo):
         return None
     xp = _padded(c.a["x"], pads, g, sp.pad)
+    w = w.transpose(0, 1, 3, 2) if transposed else w
     dxp = np.zeros_like(xp)
     dw = np.zeros_like(w)
     for n, i, j, win in _windows(sp, Ho, Wo, s, start, th, tw):
@@ -118,4 +122,5 @@ def loop_grads(c, g: Gather):
         dw += d * xp[win][None]
     t, _, le, _ = pads
     dx = dxp[:, :, t : t + sp.H, le : le + sp.W]
+    dw = dw.transpose(0, 1, 3, 2) if transposed else dw
     return {"dx": dx, "dw": dw, "db": dout.sum(axis=(0, 2, 3))}

@@ -88,7 +88,7 @@ def status_detail(o: Outcome) -> str:
 
 def _refusal(case: Case, outcome: Outcome) -> Record:
     rec = Record(case, {}, {}, outcome)
-    if outcome.status == "error" and outcome.error_type == "ValueError":
+    if outcome.status == "error" and outcome.error_type.split("(")[-1].rstrip(")") == "ValueError":
         rec.passed = rec.values_ok = True
         return rec
     what = refusal_words(case.refusal)

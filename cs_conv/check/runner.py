@@ -323,8 +323,8 @@ def _global_names(code) -> list[str]:
 def global_arrays(funcs: dict, depth: int = 2) -> tuple[str, ...]:
     """The module-level arrays the student's functions read (not their parameters).
 
-    Follows the student's own helper functions ``depth`` calls deep.  Each entry
-    is ``"name (shape) dtype"``.
+    Only arrays shaped like an input (4-D x, w, dout; 2-D cols) count, in the functions
+    and their own helpers ``depth`` calls deep.  Each entry is ``"name (shape) dtype"``.
 
     Examples
     --------
@@ -351,7 +351,7 @@ def global_arrays(funcs: dict, depth: int = 2) -> tuple[str, ...]:
         params = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         for name in _global_names(code):
             value = env.get(name)
-            if isinstance(value, np.ndarray) and value.ndim and name not in params:
+            if isinstance(value, np.ndarray) and value.ndim in (2, 4) and name not in params:
                 found.setdefault(name, f"{name} {value.shape} {value.dtype}")
             elif left > 0 and inspect.isfunction(value) and _own(value.__code__.co_filename):
                 todo.append((value, left - 1))
@@ -406,6 +406,8 @@ def run_one(name: str, funcs: dict, case: Case, reads=None) -> Outcome:
         except (Exception, SystemExit) as exc:
             out.status = "error"
             out.error_type = type(exc).__name__
+            if isinstance(exc, ValueError) and type(exc) is not ValueError:
+                out.error_type += "(ValueError)"  # a student's own ValueError refuses too
             out.error_message = str(exc)
             out.error_where = _where_raised(exc)
     out.stage, out.lines, out.trace_removed = where[0], counter.lines, counter.removed

@@ -10,6 +10,7 @@ from cs_conv.check import CHECKERS
 
 from .mutants import (
     STAGE,
+    blind_mutants,
     col2im_mutants,
     im2col_mutants,
     layer_mutants,
@@ -25,6 +26,7 @@ MODULES = (
     col2im_mutants,
     layer_mutants,
     loops_mutants,
+    blind_mutants,
 )
 MUTANTS = [m for mod in MODULES for m in mod.MUTANTS]
 VALID = [v for mod in MODULES for v in mod.VALID]
