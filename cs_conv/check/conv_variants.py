@@ -10,9 +10,11 @@ the filters flattened in another order, and the GEMM result reshaped wrongly.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .gather import Gather, gather, out_hw
 from .im2col_variants import crash_only, loop_variants
-from .layouts import GEOMETRY, LAYOUT, PADDING, WINDOW_SIZE
+from .layouts import CLIPPED, GEOMETRY, LAYOUT, PADDING, WINDOW_SIZE
 from .loops import loop_forward
 from .mutations import Crash, Variant, conv_from_windows, relayout
 
@@ -150,16 +152,44 @@ def _output_layouts(rel):
     ]
 
 
+class _Plain:
+    """A case context whose reference output has no bias (for a layout applied to the
+    GEMM result before the bias is added)."""
+
+    def __init__(self, c):
+        self._c = c
+        self.a = c.a
+        self.spec = c.spec
+
+    def memo(self, key, make):
+        if key == "ref_out":
+            return self._c.memo(
+                "ref_out_plain", lambda: ref_out(self._c) - self.a["b"][None, :, None, None]
+            )
+        return self._c.memo(key, make)
+
+
 def forward_variants() -> list[Variant]:
     """Every mistake of a forward pass the catalogue names (loops or GEMM)."""
 
     def rel(src, dst, final=(0, 1, 2, 3)):
         return lambda c: {"out": relayout(ref_out(c), src, dst, final)}
 
+    def bias_after(fn):
+        def after(c):
+            laid = fn(_Plain(c))
+            return {"out": laid["out"] + c.a["b"].reshape(1, -1, 1, 1)}
+
+        return after
+
     out = [Variant(code, f"Your output {words}.", fn) for code, words, fn in _output_layouts(rel)]
     out += [
+        Variant(code, f"Your output {words}, with the bias added after.", bias_after(fn))
+        for code, words, fn in _output_layouts(rel)
+    ]
+    out += [
         Variant(code, f"Your output is the convolution of {words}.", lambda c, g=g: _gemm(c, g))
-        for code, words, g in (*LAYOUT[1:], *WINDOW_SIZE, *GEOMETRY, *PADDING)
+        for code, words, g in (*LAYOUT[1:], *WINDOW_SIZE, *GEOMETRY, *PADDING, *CLIPPED)
     ]
     out += [
         Variant(
@@ -167,8 +197,8 @@ def forward_variants() -> list[Variant]:
             f"Your output is the convolution of {words}, reshaped to (N, F, H_out, W_out).",
             lambda c, g=g: _gemm(c, g, reshape_true=True),
         )
-        for code, words, g in (*WINDOW_SIZE, *GEOMETRY, *PADDING)
-        if g.count != "true" or g.all_axes
+        for code, words, g in (*WINDOW_SIZE, *GEOMETRY, *PADDING, *CLIPPED)
+        if g.count != "true" or g.all_axes or g.clip
     ]
     out += [
         Variant(
@@ -213,6 +243,12 @@ def forward_variants() -> list[Variant]:
         ),
         Variant(
             "bias-wrong-axis",
+            "Your code adds the whole bias b to one output value (`+ b` where `+ b[f]` "
+            "belongs): it crashes unless F == 1.",
+            _whole_bias,
+        ),
+        Variant(
+            "bias-wrong-axis",
             "Your bias is added to the (F, N*H_out*W_out) GEMM result as `+ b`, which numpy "
             "aligns with the last axis (the windows), not with F.",
             lambda c: _gemm_bias(c, False, (-1,)),
@@ -234,6 +270,14 @@ def forward_variants() -> list[Variant]:
         )
     )
     return out + crash_only(ref_out_dict)
+
+
+def _whole_bias(c):
+    """``out[n, f, i, j] = value + b``: numpy decides (a crash, or for F == 1 in older
+    numpy a size-1 array stored as a number)."""
+    slot = np.zeros(1)
+    slot[0] = 0.0 + c.a["b"]  # raises where the student's assignment raises
+    return ref_out_dict(c)
 
 
 def ref_out_dict(c) -> dict:

@@ -84,6 +84,31 @@ def _outcome_codes(checker, records, found) -> None:
         )
 
 
+def _refusals_explained(checker, records, d, found) -> None:
+    """Drop ``no-validation`` when the named mistake itself makes the function accept the
+    inputs it must refuse (a tiling check made with HH for WW): one cause, one name."""
+    if "no-validation" not in found or not d.named_variants:
+        return
+    from .compare import matches
+
+    accepted = [r for r in records if r.case.refusal and not r.passed]
+
+    def same(v, r) -> bool:
+        m = r.mutation(v) if r.outcome.status == "ok" else None
+        got = checker.prepare(dict(r.outcome.outputs))
+        return isinstance(m, dict) and matches(got, m, "float64", checker.exact)
+
+    for code, variants in d.named_variants.items():
+        for v in variants:
+            if accepted and all(same(v, r) for r in accepted):
+                del found["no-validation"]
+                found[code] += (
+                    f" It is also why your function accepts {len(accepted)} input(s) it must "
+                    "refuse: its checks use the same wrong sizes."
+                )
+                return
+
+
 def _reads(records) -> list[str]:
     seen: dict = {}
     for r in records:
@@ -177,6 +202,7 @@ def diagnose(checker, records, stage) -> Diagnosis:
     _outcome_codes(checker, records, found)
     regular = [r for r in records if not r.case.refusal]
     named = _named_by_variants(checker, regular, stage, d, found)
+    _refusals_explained(checker, records, d, found)
     failing = [r for r in regular if kind_of(r) in ("value", "crash")]
     reads = _reads(regular)
     if reads and failing and not named:

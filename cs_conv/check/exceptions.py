@@ -70,9 +70,16 @@ def padding_exception(rec):
 
 
 def bias_exception(rec):
-    """``bias-wrong-axis`` when a broadcasting error pairs the bias with the output's data."""
+    """``bias-wrong-axis`` when a broadcasting error pairs the bias with the output's data,
+    or the whole bias was added to one output value (``out[n, f, i, j] = ... + b``)."""
     o = rec.outcome
     sp = rec.case.spec
+    if "setting an array element with a sequence" in o.error_message:
+        return (
+            "bias-wrong-axis",
+            f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: the whole bias "
+            f"(F = {sp.F} values) was added where one value b[f] belongs.",
+        )
     shapes = _broadcast_shapes(o)
     if not shapes:
         return None

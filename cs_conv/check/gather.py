@@ -77,7 +77,7 @@ class Gather:
         not fit), ``"fit"`` (as many as fit, as sliding_window_view gives),
         ``"sizes"`` (floor formula from the window size, step and pad the code uses),
         ``"swapped"`` (W_out rows of windows and H_out columns), ``"swapped-filter"``
-        (H_out from WW, W_out from HH).
+        (H_out from WW, W_out from HH), ``"swapped-image"`` (H_out from W, W_out from H).
     pads : tuple
         ``((top), (bottom), (left), (right))``, each ``(a, b)`` for ``a*pad + b``.
     taps_order : str
@@ -89,6 +89,9 @@ class Gather:
     all_axes : bool
         x padded by ``np.pad(x, pad)``, which pads N and C too (``pads`` is then
         ignored): a fancy gather reads all N + 2*pad images and the first C channels.
+    clip : bool
+        The counts are clipped to the windows that fit (a sliding window view sliced
+        with ``[:, :, :H_out, :W_out]`` never crashes, it returns fewer windows).
     """
 
     taps: tuple = ("HH", "WW")
@@ -100,6 +103,7 @@ class Gather:
     cols_order: str = "nij"
     transposed: bool = False
     all_axes: bool = False
+    clip: bool = False
 
 
 def size_of(name: str, sp: Spec) -> int:
@@ -128,6 +132,8 @@ def _counts(sp: Spec, g: Gather, Hp: int, Wp: int) -> tuple[int, int]:
         return sp.W_out, sp.H_out
     if g.count == "swapped-filter":
         return (Hp - tw) // s + 1, (Wp - th) // s + 1
+    if g.count == "swapped-image":  # H_out from the width, W_out from the height
+        return (Wp - th) // s + 1, (Hp - tw) // s + 1
     if g.count == "fit":
         return (Hp - oh - th) // s + 1, (Wp - ow - tw) // s + 1
     # "sizes": the floor formula with the window size, step and padding the code uses
@@ -142,10 +148,13 @@ def _windows(P: np.ndarray, g: Gather, sp: Spec):
     if oh < 0 or ow < 0 or th < 1 or tw < 1:
         return None
     Ho, Wo = _counts(sp, g, *P.shape[2:])
-    if g.count == "fit" and (P.shape[2] < th or P.shape[3] < tw):
+    if (g.count == "fit" or g.clip) and (P.shape[2] < th or P.shape[3] < tw):
         return None  # sliding_window_view refuses a window larger than the image
     P = P[:, :, oh:, ow:]
     Hp, Wp = P.shape[2:]
+    if g.clip:  # python slicing: [:k] of the windows that fit, k negative included
+        Ho = len(range(max((Hp - th) // s + 1, 0))[:Ho])
+        Wo = len(range(max((Wp - tw) // s + 1, 0))[:Wo])
     if g.count == "sizes":  # loops over range(negative) run no time: no windows
         Ho, Wo = max(Ho, 0), max(Wo, 0)
     if Ho < 0 or Wo < 0:
@@ -191,7 +200,14 @@ def out_hw(sp: Spec, g: Gather) -> tuple[int, int]:
     p = sp.pad
     Hp = sp.H + _lin(g.pads[0], p) + _lin(g.pads[1], p)
     Wp = sp.W + _lin(g.pads[2], p) + _lin(g.pads[3], p)
-    return _counts(sp, g, Hp, Wp)
+    Ho, Wo = _counts(sp, g, Hp, Wp)
+    if g.clip:
+        th, tw = (size_of(t, sp) for t in g.taps)
+        s = sp.stride if g.step == "stride" else 1
+        oh, ow = start_of(g, sp)
+        Ho = len(range(max((Hp - oh - th) // s + 1, 0))[:Ho])
+        Wo = len(range(max((Wp - ow - tw) // s + 1, 0))[:Wo])
+    return Ho, Wo
 
 
 def index_map(sp: Spec, g: Gather):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .gather import Gather, adjoint, gather, indices_of
-from .layouts import GEOMETRY, LAYOUT, PADDING, WINDOW_SIZE
+from .layouts import CLIPPED, GEOMETRY, LAYOUT, PADDING, WINDOW_SIZE
 from .loops import loop_col2im, loop_im2col
 from .mutations import (
     Crash,
@@ -36,14 +36,15 @@ __all__ = [
 _REF = Gather()
 
 
-def crash_only(reference) -> list[Variant]:
+def crash_only(reference, pads_x: bool = True) -> list[Variant]:
     """Mistakes that crash wherever they change anything (named from the crashes'
-    messages, and from the cases that pass): ``reference(ctx)`` is the right answer."""
+    messages, and from the cases that pass): ``reference(ctx)`` is the right answer.
+    ``pads_x``: the function pads x itself (col2im does not: no ``np.pad(x, pad)``)."""
 
     def unless(pred):
         return lambda c: reference(c) if pred(c.spec) else None
 
-    return [
+    out = [
         Variant(
             "filter-hw-swapped",
             "Your code crashes on every filter with HH != WW and works on square ones: "
@@ -68,6 +69,7 @@ def crash_only(reference) -> list[Variant]:
             unless(lambda sp: sp.H_out == sp.W_out),
         ),
     ]
+    return out if pads_x else [v for v in out if v.code != "pad-wrong-axes"]
 
 
 def loop_variants(run, what: str, *, padding: bool = True) -> list[Variant]:
@@ -109,12 +111,12 @@ def im2col_variants() -> list[Variant]:
 
     out = [
         Variant(code, f"Your cols hold {words}.", cols(g))
-        for code, words, g in (*LAYOUT, *WINDOW_SIZE, *GEOMETRY, *PADDING)
+        for code, words, g in (*LAYOUT, *WINDOW_SIZE, *GEOMETRY, *PADDING, *CLIPPED)
     ]
     out += [
         Variant(code, f"Your cols hold {words}, reshaped to (C*HH*WW, N*H_out*W_out).", reshaped(g))
-        for code, words, g in (*WINDOW_SIZE, *GEOMETRY, *PADDING)
-        if g.count != "true" or g.all_axes
+        for code, words, g in (*WINDOW_SIZE, *GEOMETRY, *PADDING, *CLIPPED)
+        if g.count != "true" or g.all_axes or g.clip
     ]
     out += [
         Variant(
@@ -189,7 +191,7 @@ def col2im_variants() -> list[Variant]:
         ),
     ]
     out += loop_variants(loop_col2im, "Your col2im adds back", padding=False)
-    return out + crash_only(lambda c: {"dx": adjoint(c.a["cols"], c.spec, _REF)})
+    return out + crash_only(lambda c: {"dx": adjoint(c.a["cols"], c.spec, _REF)}, pads_x=False)
 
 
 def indices_variants() -> list[Variant]:

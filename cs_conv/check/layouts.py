@@ -8,9 +8,11 @@ checker turns them into variants of its own outputs
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .gather import NO_PAD, PAD, PAD_SHIFTS, Gather
 
-__all__ = ["GEOMETRY", "LAYOUT", "PADDING", "WINDOW_SIZE"]
+__all__ = ["CLIPPED", "GEOMETRY", "LAYOUT", "PADDING", "WINDOW_SIZE"]
 
 LAYOUT = (
     ("cols-transposed", "one row per window instead of one column", Gather(transposed=True)),
@@ -100,6 +102,11 @@ GEOMETRY = (
         Gather(count="swapped"),
     ),
     (
+        "hw-swapped",
+        "H_out computed from the width W and W_out from the height H",
+        Gather(count="swapped-image"),
+    ),
+    (
         "stride-ignored",
         "windows starting at row i and column j instead of i*stride and j*stride",
         Gather(step="1"),
@@ -177,3 +184,16 @@ ALL_AXES = (
 
 PADDING = PADDING_SHIFTS + ALL_AXES
 """Every padding mistake (``pad-wrong-axes``)."""
+
+
+def _clipped(group):
+    return tuple(
+        (code, words + ", as many as the sliding window view has", replace(g, clip=True))
+        for code, words, g in group
+        if g.count not in ("fit",) and not g.all_axes
+    )
+
+
+CLIPPED = _clipped(WINDOW_SIZE) + _clipped(GEOMETRY)
+"""The same mistakes made by slicing a sliding window view to the counts the code
+computes (fewer windows where they do not fit, no crash)."""

@@ -10,6 +10,7 @@ from cs_conv.check import CHECKERS
 
 from .mutants import (
     STAGE,
+    blind2_mutants,
     blind_mutants,
     col2im_mutants,
     im2col_mutants,
@@ -27,6 +28,7 @@ MODULES = (
     layer_mutants,
     loops_mutants,
     blind_mutants,
+    blind2_mutants,
 )
 MUTANTS = [m for mod in MODULES for m in mod.MUTANTS]
 VALID = [v for mod in MODULES for v in mod.VALID]
