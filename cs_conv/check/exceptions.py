@@ -143,7 +143,6 @@ def filter_hw_exception(rec):
 WINDOW_CODES = (
     "window-offset",
     "pad-ignored",
-    "pad-wrong-axes",
     "filter-hw-swapped",
     "stride-ignored",
     "hw-swapped",

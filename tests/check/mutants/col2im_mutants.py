@@ -89,6 +89,20 @@ def col2im_loops_wrong_crop(cols, x_shape, HH, WW, stride=1, pad=0):
     return col2im_loops_uncropped(cols, x_shape, HH, WW, stride, pad)[:, :, :H, :W]
 
 
+def col2im_loops_first_image_columns(cols, x_shape, HH, WW, stride=1, pad=0):
+    """A near miss (every image gets image 0's columns: right only with N == 1)."""
+    N, C, H, W = x_shape
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                col = cols[:, i * W_out + j].reshape(C, HH, WW)
+                x_pad[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW] += col
+    return x_pad[:, :, pad : pad + H, pad : pad + W]
+
+
 def col2im_loops_n_fastest(cols, x_shape, HH, WW, stride=1, pad=0):
     """The second seed's loop order: rows, columns, then the image."""
     N, C, H, W = x_shape
@@ -757,6 +771,7 @@ MUTANTS = [
     mutant(C2, "pad-zero-crop", "fancy", col2im_fancy_zero_crop),
     mutant(C2, "pad-zero-crop", "vectorised", col2im_taps_zero_crop),
     mutant(C2, (), "loops", col2im_loops_wrong_crop),
+    mutant(C2, (), "loops", col2im_loops_first_image_columns),
     mutant(C2, "cols-n-fastest", "loops", col2im_loops_n_fastest),
     mutant(C2, "cols-n-fastest", "fancy", col2im_fancy_n_fastest),
     mutant(C2, "cols-n-fastest", "vectorised", col2im_taps_n_fastest),

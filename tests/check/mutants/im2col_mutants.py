@@ -83,6 +83,21 @@ def im2col_loops_first_image(x, HH, WW, stride=1, pad=0):
     return cols
 
 
+def im2col_loops_image_zero(x, HH, WW, stride=1, pad=0):
+    """A near miss (image 0's windows for every image: right only with N == 1)."""
+    N, C, H, W = x.shape
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.zeros((C * HH * WW, N * H_out * W_out), dtype=x.dtype)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                window = x_pad[0, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                cols[:, (n * H_out + i) * W_out + j] = window.reshape(-1)
+    return cols
+
+
 def im2col_loops_ji(x, HH, WW, stride=1, pad=0):
     N, C, H, W = x.shape
     H_out = (H + 2 * pad - HH) // stride + 1
@@ -668,6 +683,7 @@ MUTANTS = [
     mutant(M, "bad-return", "loops", im2col_returns_shape_too),
     mutant(M, "bad-return", "strided", im2col_sliding_bad_return),
     mutant(M, "wrong-shape", "loops", im2col_loops_first_image),
+    mutant(M, (), "loops", im2col_loops_image_zero),
     mutant(M, "wrong-shape", "fancy", im2col_fancy_first_image),
     mutant(M, "wrong-shape", "strided", im2col_sliding_first_image),
     mutant(M, "hw-swapped", "loops", im2col_loops_ji),

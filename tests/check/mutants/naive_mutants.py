@@ -141,6 +141,21 @@ def fwd_vec_global(image, w, b, conv_param):
     return (out + b[None, :, None, None]).astype(image.dtype), (image, w, b, conv_param)
 
 
+def fwd_loops_first_channel_weights(x, w, b, conv_param):
+    """A near miss (w[f, 0] for every channel: right only with C == 1): named by nothing."""
+    N, C, H, W, F, HH, WW, s, p, Ho, Wo = _geom(x, w, conv_param)
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    out = np.zeros((N, F, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, f, i, j] = (
+                        np.sum(xp[n, :, i * s : i * s + HH, j * s : j * s + WW] * w[f, 0]) + b[f]
+                    )
+    return out, (x, w, b, conv_param)
+
+
 def fwd_stub(x, w, b, conv_param):
     raise NotImplementedError
 
@@ -419,6 +434,7 @@ def fwd_einsum_first_image(x, w, b, conv_param):
 FWD = "conv_forward"
 FORWARD = [
     mutant(FWD, "not-implemented", "loops", fwd_stub),
+    mutant(FWD, (), "loops", fwd_loops_first_channel_weights),
     mutant(FWD, "bad-return", "loops", fwd_out_only),
     mutant(FWD, "wrong-shape", "loops", fwd_one_row_short),
     mutant(FWD, "wrong-shape", "einsum", fwd_einsum_first_image),
