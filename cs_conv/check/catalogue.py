@@ -101,9 +101,11 @@ _ENTRIES = (
     ),
     Mistake(
         "pad-wrong-axes",
-        "Padding applied to the N or C axes too, or to one side only.",
-        "The padded array has the wrong shape, or the image is not centred in it; or a "
-        "forward pass crashes on a window of C + 2*pad channels against a filter of C.",
+        "Padding applied to the N or C axes too, or unevenly (on one side only, or more on "
+        "one side than on the other).",
+        "The padded array has the wrong shape, or the image is not centred in it (the "
+        "windows read shifted pixels); or a forward pass crashes on a window of C + 2*pad "
+        "channels against a filter of C. Right with pad 0.",
         "Pad only H and W, on both sides: `np.pad(x, ((0, 0), (0, 0), (pad, pad), "
         "(pad, pad)))`, or copy x into `x_pad[:, :, pad:pad+H, pad:pad+W]`. "
         "`np.pad(x, pad)` pads all four axes.",
@@ -294,10 +296,15 @@ def markdown_table() -> str:
         "# Mistakes the checkers name",
         "",
         "Generated from `cs_conv/check/catalogue.py` (`markdown_table()`); a test keeps "
-        "this page in sync. A checker names a code only when the evidence is unambiguous: "
-        "the student's output equals the reference under that mistake's mutation on the "
-        "failing cases where the mutation changes the answer, and never passes a case "
-        "where the mutation would have changed it.",
+        "this page in sync. A checker names a code only when the evidence is unambiguous "
+        "(a wrong name is worse than none): one way of making that mistake explains every "
+        "failing case (the student's output equals the reference with the mistake "
+        "injected, or the code crashes exactly where the mistake would, with a message "
+        "that says so) and no passing case contradicts it, and no other code explains "
+        "the cases as well. Failing that, a function right on exactly one family of cases "
+        "(square filters only, stride 1 only, ...) is named after the one mistake that "
+        "family means, and every message says which family passes. A function that reads "
+        "a module-level array instead of its argument is `ignores-input`.",
         "",
         "| code | what it is | how it shows | how to fix |",
         "|---|---|---|---|",
