@@ -17,6 +17,11 @@ Split form (the grader; see ``docs/CONTRACTS.md``)::
 untrusted side needs: it loads no reference implementation.  This package is
 lazy, so importing it (or the runner) loads nothing else until a name is used.
 
+Besides the ordinary cases, ``conv_output_shape`` has four cases it must refuse
+with ``ValueError`` (``no-validation``), and the vectorised stage (``stage="fancy"``,
+and ``im2col_indices``) two probe cases that fail a function whose own Python code
+runs longer with more output positions (``python-loops``); both count in the score.
+
 Every checker returns a :class:`CheckResult`; the mistake codes it can name are
 in :data:`CATALOGUE` (and ``docs/mistakes.md``).
 """
@@ -51,6 +56,7 @@ __all__ = [
     "check_pad_input",
     "make_cases",
     "markdown_table",
+    "run_checker",
 ]
 
 # Lazy (PEP 562): importing cs_conv.check (or its runner) loads no checker and no
@@ -69,6 +75,7 @@ _NAMES = {
     "CaseReport": "result",
     "CheckResult": "result",
     "assert_ok": "result",
+    "run_checker": "runner",
 }
 _CHECKER_CLASSES = (
     ("shape_checks", "OutputShapeChecker"),

@@ -21,6 +21,7 @@ __all__ = [
     "WINDOW_CODES",
     "bias_exception",
     "crash_support",
+    "division_exception",
     "dtype_exception",
     "filter_hw_exception",
     "padding_exception",
@@ -226,6 +227,20 @@ def dtype_exception(rec):
     return None
 
 
+def division_exception(rec):
+    """``true-division`` when a float was used where numpy or Python needs an integer
+    (``np.zeros((N, F, H_out, W_out))`` or ``range(H_out)`` with ``H_out = .../stride + 1``)."""
+    o = rec.outcome
+    msg = o.error_message
+    floats = "float" in msg and ("integer" in msg or "index" in msg)
+    if floats or "slice indices must be integers" in msg or "of integer (or boolean) type" in msg:
+        return (
+            "true-division",
+            f"Your {o.stage} raised `{o.error_type}: {msg}`: a size computed with `/` is a float.",
+        )
+    return None
+
+
 def crash_support(rec) -> dict:
     """Every code the error message of crashed ``rec`` supports, with its evidence."""
     out: dict = {}
@@ -235,6 +250,7 @@ def crash_support(rec) -> dict:
         bias_exception,
         window_exception,
         dtype_exception,
+        division_exception,
     ):
         hit = rule(rec)
         if hit is None:

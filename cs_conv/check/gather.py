@@ -83,7 +83,8 @@ class Gather:
     taps_order : str
         Order of a column's entries: ``"cij"`` (the layout), ``"cji"``, ``"ijc"``, ``"icj"``.
     cols_order : str
-        Order of the columns: ``"nij"`` (the layout), ``"nji"``, ``"ijn"``, ``"inj"``.
+        Order of the columns: ``"nij"`` (the layout), ``"nji"``, ``"ijn"``, ``"inj"``, or
+        ``"raw"`` (the gathered ``(N, K, L)`` reshaped to ``(K, N*L)`` without moving N).
     transposed : bool
         One row per window instead of one column.
     all_axes : bool
@@ -172,8 +173,10 @@ _COLS = {"nij": (0, 2, 3), "nji": (0, 3, 2), "ijn": (2, 3, 0), "inj": (2, 0, 3)}
 
 
 def _layout(v: np.ndarray, g: Gather) -> np.ndarray:
-    t, c = _TAPS[g.taps_order], _COLS[g.cols_order]
     K = v.shape[1] * v.shape[4] * v.shape[5]
+    if g.cols_order == "raw":  # (N, K, L) reshaped to (K, N*L) without the transpose
+        return v.transpose(0, 1, 4, 5, 2, 3).reshape(K, -1)
+    t, c = _TAPS[g.taps_order], _COLS[g.cols_order]
     cols = v.transpose(t + c).reshape(K, -1)
     return cols.T if g.transposed else cols
 

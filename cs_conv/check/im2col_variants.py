@@ -63,6 +63,11 @@ def crash_only(reference, pads_x: bool = True) -> list[Variant]:
             unless(lambda sp: sp.stride == 1),
         ),
         Variant(
+            "true-division",
+            "Your code crashes on every case: an output size computed with `/` is a float.",
+            lambda c: None,
+        ),
+        Variant(
             "hw-swapped",
             "Your code crashes whenever H_out != W_out and works otherwise: H_out and W_out "
             "(or H and W) are exchanged.",

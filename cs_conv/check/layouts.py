@@ -33,6 +33,12 @@ LAYOUT = (
         Gather(cols_order="inj"),
     ),
     (
+        "cols-n-fastest",
+        "the gathered (N, C*HH*WW, H_out*W_out) array reshaped to (C*HH*WW, N*H_out*W_out) "
+        "without `.transpose(1, 0, 2)`: images and taps mixed; with N == 1 it is the same",
+        Gather(cols_order="raw"),
+    ),
+    (
         "filter-hw-swapped",
         "each window's taps in (c, dj, di) order: the window transposed, or HH and WW "
         "exchanged in a reshape",

@@ -502,6 +502,30 @@ def im2col_fancy_n_fastest(x, HH, WW, stride=1, pad=0):
     return xp[:, k, i, j].transpose(1, 2, 0).reshape(C * HH * WW, -1)
 
 
+def im2col_fancy_raw_reshape(x, HH, WW, stride=1, pad=0):
+    """The gathered (N, K, L) reshaped without `.transpose(1, 0, 2)`."""
+    N, C, H, W = x.shape
+    Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
+    k, i, j = _idx(C, HH, WW, Ho, Wo, stride)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return xp[:, k, i, j].reshape(C * HH * WW, -1)
+
+
+def im2col_loops_true_division(x, HH, WW, stride=1, pad=0):
+    N, C, H, W = x.shape
+    H_out = (H + 2 * pad - HH) / stride + 1
+    W_out = (W + 2 * pad - WW) / stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.zeros((C * HH * WW, N * H_out * W_out), dtype=x.dtype)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                cols[:, (n * H_out + i) * W_out + j] = xp[
+                    n, :, i * stride : i * stride + HH, j * stride : j * stride + WW
+                ].ravel()
+    return cols
+
+
 def im2col_fancy_channel_last(x, HH, WW, stride=1, pad=0):
     N, C, H, W = x.shape
     Ho, Wo = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
@@ -714,6 +738,8 @@ MUTANTS = [
     mutant(M, "cols-transposed", "strided", im2col_sliding_rows),
     mutant(M, "cols-n-fastest", "loops", im2col_loops_n_fastest),
     mutant(M, "cols-n-fastest", "fancy", im2col_fancy_n_fastest),
+    mutant(M, "cols-n-fastest", "fancy", im2col_fancy_raw_reshape),
+    mutant(M, "true-division", "loops", im2col_loops_true_division),
     mutant(M, "cols-n-fastest", "strided", im2col_sliding_n_fastest),
     mutant(M, "weight-flatten-order", "loops", im2col_loops_channel_last),
     mutant(M, "weight-flatten-order", "fancy", im2col_fancy_channel_last),

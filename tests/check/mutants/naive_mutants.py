@@ -156,6 +156,78 @@ def fwd_loops_first_channel_weights(x, w, b, conv_param):
     return out, (x, w, b, conv_param)
 
 
+def fwd_loops_true_division(x, w, b, conv_param):
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) / stride
+    W_out = 1 + (W + 2 * pad - WW) / stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    out[n, f, i, j] = (
+                        np.sum(
+                            x_pad[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                            * w[f]
+                        )
+                        + b[f]
+                    )
+    return out, (x, w, b, conv_param)
+
+
+def fwd_vec_true_division(x, w, b, conv_param):
+    s, p = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = (H + 2 * p - HH) / s + 1, (W + 2 * p - WW) / s + 1
+    v = sliding_window_view(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (HH, WW), axis=(2, 3))
+    v = v[:, :, ::s, ::s][:, :, :Ho, :Wo]
+    return np.tensordot(v, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2) + b[
+        :, None, None
+    ], (x, w, b, conv_param)
+
+
+def fwd_loops_output_at_input_index(x, w, b, conv_param):
+    """Output indexed by the window's row and column, not by i and j."""
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for r in range(0, H + 2 * pad - HH + 1, stride):
+                for c in range(0, W + 2 * pad - WW + 1, stride):
+                    out[n, f, r, c] = np.sum(x_pad[n, :, r : r + HH, c : c + WW] * w[f]) + b[f]
+    return out, (x, w, b, conv_param)
+
+
+def fwd_loops_bias_in_sum(x, w, b, conv_param):
+    """A near miss (b[f] added to every product inside the sum): named by nothing."""
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    out[n, f, i, j] = np.sum(
+                        x_pad[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                        * w[f]
+                        + b[f]
+                    )
+    return out, (x, w, b, conv_param)
+
+
 def fwd_stub(x, w, b, conv_param):
     raise NotImplementedError
 
@@ -435,6 +507,10 @@ FWD = "conv_forward"
 FORWARD = [
     mutant(FWD, "not-implemented", "loops", fwd_stub),
     mutant(FWD, (), "loops", fwd_loops_first_channel_weights),
+    mutant(FWD, (), "loops", fwd_loops_bias_in_sum),
+    mutant(FWD, "true-division", "loops", fwd_loops_true_division),
+    mutant(FWD, "true-division", "vectorised", fwd_vec_true_division),
+    mutant(FWD, "stride-ignored", "loops", fwd_loops_output_at_input_index),
     mutant(FWD, "bad-return", "loops", fwd_out_only),
     mutant(FWD, "wrong-shape", "loops", fwd_one_row_short),
     mutant(FWD, "wrong-shape", "einsum", fwd_einsum_first_image),
