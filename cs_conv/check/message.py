@@ -129,9 +129,15 @@ def compose(checker, label: str, records, diag) -> str:
         dtypes = sorted({r.case.spec.dtype for r in records})
         strides = sorted({r.case.spec.stride for r in records})
         pads = sorted({r.case.spec.pad for r in records})
+        extra = ""
+        refused = sum(1 for r in records if r.case.refusal)
+        if refused:
+            extra += f"; it raises ValueError on the {refused} inputs it must refuse"
+        if any(r.case.probe for r in records):
+            extra += "; its Python work does not grow with the number of windows"
         return (
             f"{label}: all {n} cases pass (strides {strides}, pads {pads}, "
-            f"{' and '.join(dtypes)}; square and non-square shapes)."
+            f"{' and '.join(dtypes)}; square and non-square shapes{extra})."
         )
     if diag.codes == ["not-implemented"] and all(r.outcome.not_implemented for r in failing):
         how = (
