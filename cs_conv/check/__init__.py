@@ -54,6 +54,7 @@ __all__ = [
     "check_layer_backward",
     "check_layer_forward",
     "check_pad_input",
+    "lazy_names",
     "make_cases",
     "markdown_table",
     "run_checker",
@@ -104,7 +105,47 @@ def _checkers() -> dict:
     return _MADE
 
 
-def __getattr__(name: str):
+def lazy_names(package: str, namespace: dict, *, submodules=(), attributes=None):
+    """``(__getattr__, __dir__)`` for a package whose submodules and some of whose
+    attributes are imported on first use (PEP 562), without caching them in the
+    package's namespace.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    namespace : dict
+        Its ``globals()`` (for ``__dir__``).
+    submodules : iterable of str
+        Submodules loaded when named.
+    attributes : dict
+        ``{name: submodule}``: names that are attributes of a submodule.
+
+    Examples
+    --------
+    >>> get, names = lazy_names("cs_conv", {}, attributes={"pad_input": "padding"})
+    >>> get("pad_input").__name__, "pad_input" in names()
+    ('pad_input', True)
+    """
+    attributes = dict(attributes or {})
+    submodules = frozenset(submodules)
+
+    def __getattr__(name: str):
+        if name in attributes:
+            return getattr(importlib.import_module(f".{attributes[name]}", package), name)
+        if name in submodules:
+            return importlib.import_module(f".{name}", package)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__():
+        return sorted(
+            set(namespace) | set(namespace.get("__all__", ())) | submodules | set(attributes)
+        )
+
+    return __getattr__, __dir__
+
+
+def _check_attribute(name: str):
     if name == "CHECKERS":
         return _checkers()
     if name in _NAMES:
@@ -113,6 +154,9 @@ def __getattr__(name: str):
         if name == cls:
             return getattr(importlib.import_module(f".{module}", __name__), cls)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__getattr__ = _check_attribute
 
 
 def __dir__():
