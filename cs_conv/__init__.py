@@ -36,7 +36,7 @@ Stages
 :mod:`cs_conv.pooling_im2col` max pooling through im2col/col2im of the N*C planes
 """
 
-import importlib
+from .check import lazy_names
 
 __version__ = "0.1.0"
 
@@ -56,9 +56,14 @@ __all__ = [
 # Lazy (PEP 562): ``import cs_conv`` loads no stage until one is used, so that
 # ``cs_conv.check.runner`` (what the grader's sandbox runs) loads no reference.
 # Nothing is cached in this module's namespace: its attributes stay as they were
-# at import (the grader compares them before and after a student's cells).
-_SUBMODULES = frozenset(
-    {
+# at import (the grader compares them before and after a student's cells).  The
+# loader is made in cs_conv.check, which holds no reference code: a student's
+# function that reaches cs_conv.layers is seen by the grader's watch at
+# cs_conv.layers, not at the loader.
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    globals(),
+    submodules=(
         "bench",
         "check",
         "course",
@@ -74,18 +79,6 @@ _SUBMODULES = frozenset(
         "pooling_im2col",
         "selfcheck",
         "viz",
-    }
+    ),
+    attributes={"conv_output_shape": "geometry", "pad_input": "padding"},
 )
-_FUNCTIONS = {"conv_output_shape": "geometry", "pad_input": "padding"}
-
-
-def __getattr__(name: str):
-    if name in _FUNCTIONS:
-        return getattr(importlib.import_module(f".{_FUNCTIONS[name]}", __name__), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -17,6 +17,11 @@ Split form (the grader; see ``docs/CONTRACTS.md``)::
 untrusted side needs: it loads no reference implementation.  This package is
 lazy, so importing it (or the runner) loads nothing else until a name is used.
 
+Besides the ordinary cases, ``conv_output_shape`` has four cases it must refuse
+with ``ValueError`` (``no-validation``), and the vectorised stage (``stage="fancy"``,
+and ``im2col_indices``) two probe cases that fail a function whose own Python code
+runs longer with more output positions (``python-loops``); both count in the score.
+
 Every checker returns a :class:`CheckResult`; the mistake codes it can name are
 in :data:`CATALOGUE` (and ``docs/mistakes.md``).
 """
@@ -55,8 +60,10 @@ __all__ = [
     "check_pool_backward",
     "check_pool_forward",
     "digits_split",
+    "lazy_names",
     "make_cases",
     "markdown_table",
+    "run_checker",
 ]
 
 # Lazy (PEP 562): importing cs_conv.check (or its runner) loads no checker and no
@@ -80,6 +87,7 @@ _NAMES = {
     "check_loss_sanity": "training_checks",
     "check_digits_accuracy": "training_checks",
     "digits_split": "training_calls",
+    "run_checker": "runner",
 }
 _CHECKER_CLASSES = (
     ("shape_checks", "OutputShapeChecker"),
@@ -113,7 +121,47 @@ def _checkers() -> dict:
     return _MADE
 
 
-def __getattr__(name: str):
+def lazy_names(package: str, namespace: dict, *, submodules=(), attributes=None):
+    """``(__getattr__, __dir__)`` for a package whose submodules and some of whose
+    attributes are imported on first use (PEP 562), without caching them in the
+    package's namespace.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    namespace : dict
+        Its ``globals()`` (for ``__dir__``).
+    submodules : iterable of str
+        Submodules loaded when named.
+    attributes : dict
+        ``{name: submodule}``: names that are attributes of a submodule.
+
+    Examples
+    --------
+    >>> get, names = lazy_names("cs_conv", {}, attributes={"pad_input": "padding"})
+    >>> get("pad_input").__name__, "pad_input" in names()
+    ('pad_input', True)
+    """
+    attributes = dict(attributes or {})
+    submodules = frozenset(submodules)
+
+    def __getattr__(name: str):
+        if name in attributes:
+            return getattr(importlib.import_module(f".{attributes[name]}", package), name)
+        if name in submodules:
+            return importlib.import_module(f".{name}", package)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__():
+        return sorted(
+            set(namespace) | set(namespace.get("__all__", ())) | submodules | set(attributes)
+        )
+
+    return __getattr__, __dir__
+
+
+def _check_attribute(name: str):
     if name == "CHECKERS":
         return _checkers()
     if name in _NAMES:
@@ -122,6 +170,9 @@ def __getattr__(name: str):
         if name == cls:
             return getattr(importlib.import_module(f".{module}", __name__), cls)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__getattr__ = _check_attribute
 
 
 def __dir__():
@@ -158,9 +209,9 @@ def check_conv_output_shape(conv_output_shape, *, key="visible", shrink=True) ->
     Examples
     --------
     >>> from cs_conv import conv_output_shape
-    >>> r = check_conv_output_shape(conv_output_shape)
+    >>> r = check_conv_output_shape(conv_output_shape)  # 12 cases and 4 it must refuse
     >>> r.passed, r.score, len(r.cases)
-    (True, 1.0, 12)
+    (True, 1.0, 16)
     """
     return _checkers()["conv_output_shape"].check(
         {"conv_output_shape": conv_output_shape}, key=key, shrink=shrink

@@ -5,7 +5,12 @@ the same key gives the same shapes and data in any process on any machine, and
 a different key gives different random shapes.  The templates fix what each
 case must exercise (square or not, stride, pad, overlap, N = C = F = 1,
 float32); the rng draws the sizes.  Every case tiles exactly, as the package
-requires: ``(H + 2*pad - HH) % stride == 0``.
+requires: ``(H + 2*pad - HH) % stride == 0``, except the *refusal* cases of a
+checker whose function must raise ``ValueError`` (a stride that does not tile,
+a channel mismatch, a filter larger than the padded input).  *Probe* cases (a
+small and a large one with the same channels, filter, stride and pad) let the
+checker of a vectorised stage see whether the work of the student's own Python
+code grows with the number of output positions.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ import numpy as np
 
 from .. import budget
 
-__all__ = ["TEMPLATES", "Case", "Spec", "Template", "make_cases", "seed_of"]
+__all__ = [
+    "REFUSALS",
+    "TEMPLATES",
+    "Case",
+    "Spec",
+    "Template",
+    "make_cases",
+    "refusal_words",
+    "seed_of",
+]
 
 _ARRAYS = ("x", "w", "b", "dout", "cols")
 #: Most templates :func:`make_cases` reads (an endless iterable is refused, not exhausted).
@@ -58,6 +72,8 @@ class Spec:
     stride: int
     pad: int
     dtype: str = "float64"
+    Cw: int = 0
+    """Channels of w when they differ from x's (a refusal case); 0: the same as C."""
 
     @property
     def H_out(self) -> int:
@@ -73,7 +89,7 @@ class Spec:
 
     @property
     def w_shape(self) -> tuple[int, int, int, int]:
-        return (self.F, self.C, self.HH, self.WW)
+        return (self.F, self.Cw or self.C, self.HH, self.WW)
 
     @property
     def out_shape(self) -> tuple[int, int, int, int]:
@@ -146,10 +162,24 @@ class Case:
     primary: str = "x"
     primary_seed: int | None = None
     twin_of: int | None = None
+    refusal: str = ""
+    probe: str = ""
+
+    @property
+    def regular(self) -> bool:
+        """An ordinary case: neither a refusal nor a probe."""
+        return not (self.refusal or self.probe)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Fresh arrays ``x, w, b, dout, cols`` of the case's dtype (new each call)."""
+        """Fresh arrays ``x, w, b, dout, cols`` of the case's dtype (new each call).
+
+        A refusal case has no consistent arrays: only ``x`` and ``w``.
+        """
         sp = self.spec
+        if self.refusal:
+            rng = np.random.default_rng(self.seed)
+            x, w = rng.standard_normal(sp.x_shape), rng.standard_normal(sp.w_shape)
+            return {"x": x.astype(sp.dtype), "w": w.astype(sp.dtype)}
         shapes = {
             "x": sp.x_shape,
             "w": sp.w_shape,
@@ -183,6 +213,7 @@ class Case:
         spec = Spec(**{k: (str(v) if k == "dtype" else int(v)) for k, v in d["spec"].items()})
         ps = d.get("primary_seed")
         tw = d.get("twin_of")
+        extra = {k: str(d.get(k) or "") for k in ("refusal", "probe")}
         return cls(
             checker=str(d["checker"]),
             index=int(d["index"]),
@@ -191,6 +222,7 @@ class Case:
             primary=str(d.get("primary", "x")),
             primary_seed=None if ps is None else int(ps),
             twin_of=None if tw is None else int(tw),
+            **extra,
         )
 
     def with_spec(self, spec: Spec, salt) -> Case:
@@ -201,6 +233,7 @@ class Case:
             seed=seed_of(self.seed, "shrink", salt),
             primary_seed=None,
             twin_of=None,
+            probe="",
         )
 
 
@@ -283,8 +316,72 @@ def _draw_spec(t: Template, rng: np.random.Generator) -> Spec:
     raise ValueError(f"no sizes fit template {t}")
 
 
+REFUSALS = ("untiled-h", "untiled-w", "channels", "too-large")
+"""The refusal cases of a function that must raise ``ValueError``, by kind."""
+
+_REFUSAL_WORDS = {
+    "untiled-h": "the stride does not tile the padded height",
+    "untiled-w": "the stride does not tile the padded width",
+    "channels": "x and w have different numbers of channels",
+    "too-large": "the filter is larger than the padded input",
+}
+
+
+def _refusal_spec(kind: str, rng: np.random.Generator) -> Spec:
+    """Sizes that a validating function must refuse, for one kind of :data:`REFUSALS`."""
+    N, C, F = (int(v) for v in rng.integers(1, 4, size=3))
+    for _ in range(5000):
+        HH, WW = (int(v) for v in rng.integers(1, 5, size=2))
+        H, W = (int(v) for v in rng.integers(2, 9, size=2))
+        s, p = int(rng.integers(2, 4)), int(rng.integers(0, 2))
+        if kind == "too-large":
+            s, H = 1, HH - 2 * p - 1
+            if H < 2 or W + 2 * p < WW:
+                continue
+        elif kind == "channels":
+            if HH * WW < 2 or not Spec(N, C, H, W, F, HH, WW, s, p).tiles:
+                continue
+            return Spec(N, C, H, W, F, HH, WW, s, p, Cw=C + 1)
+        else:
+            tiled = [(size + 2 * p - k) % s == 0 for size, k in ((H, HH), (W, WW))]
+            if min(H + 2 * p - HH, W + 2 * p - WW) < 0 or HH == WW:
+                continue
+            if tiled != ([False, True] if kind == "untiled-h" else [True, False]):
+                continue
+        return Spec(N, C, H, W, F, HH, WW, s, p)
+    raise RuntimeError(f"no sizes for refusal {kind}")  # pragma: no cover
+
+
+def _probe_specs(rng: np.random.Generator) -> tuple[Spec, Spec]:
+    """A small and a large case with the same C, F, filter, stride and pad.
+
+    The large one has 4 images and at least 4 more output rows and columns, so
+    that any Python loop over images, windows or output positions runs at least
+    3 more times in it.
+    """
+    C, F = int(rng.integers(1, 4)), 2
+    for _ in range(5000):
+        HH, WW = (int(v) for v in rng.integers(1, 5, size=2))
+        s, p = int(rng.integers(1, 3)), int(rng.integers(0, 2))
+        Ho, Wo = 2, int(rng.integers(2, 4))
+        H, W = (Ho - 1) * s + HH - 2 * p, (Wo - 1) * s + WW - 2 * p
+        if HH * WW < 2 or min(H, W) < 2:
+            continue
+        small = Spec(1, C, H, W, F, HH, WW, s, p)
+        large = replace(small, N=4, H=H + 4 * s, W=W + 5 * s)
+        return small, large
+    raise RuntimeError("no probe sizes")  # pragma: no cover
+
+
 def make_cases(
-    checker: str, key: str, *, primary: str = "x", templates=TEMPLATES, twins: bool = True
+    checker: str,
+    key: str,
+    *,
+    primary: str = "x",
+    templates=TEMPLATES,
+    twins: bool = True,
+    refusals: bool = False,
+    probes: bool = False,
 ) -> list[Case]:
     """The cases of one checker for one key.
 
@@ -300,6 +397,11 @@ def make_cases(
     twins : bool
         Whether to keep the twin templates (False for checkers whose inputs are
         shapes only).
+    refusals : bool
+        Add one case of each kind of :data:`REFUSALS` (the function must raise
+        ``ValueError`` on them).
+    probes : bool
+        Add a small and a large probe case (see :func:`_probe_specs`).
 
     Returns
     -------
@@ -313,6 +415,8 @@ def make_cases(
     True
     >>> all(c.spec.tiles for c in a)
     True
+    >>> [c.refusal for c in make_cases("conv_output_shape", "k", refusals=True)][-4:]
+    ['untiled-h', 'untiled-w', 'channels', 'too-large']
     """
     templates = tuple(itertools.islice(templates, MAX_TEMPLATES + 1))
     if len(templates) > MAX_TEMPLATES:
@@ -339,4 +443,19 @@ def make_cases(
             case = Case(checker, len(cases), seed, spec, primary)
         by_template[ti] = case
         cases.append(case)
+    if refusals:
+        for kind in REFUSALS:
+            seed = seed_of(key, checker, "refusal", kind)
+            spec = _refusal_spec(kind, np.random.default_rng(seed))
+            cases.append(Case(checker, len(cases), seed, spec, primary, refusal=kind))
+    if probes:
+        rng = np.random.default_rng(seed_of(key, checker, "probe"))
+        for which, spec in zip(("small", "large"), _probe_specs(rng), strict=True):
+            seed = seed_of(key, checker, "probe", which)
+            cases.append(Case(checker, len(cases), seed, spec, primary, probe=which))
     return cases
+
+
+def refusal_words(kind: str) -> str:
+    """What a refusal case of ``kind`` is, in words (``"channels"``: x and w differ)."""
+    return _REFUSAL_WORDS.get(kind, kind)

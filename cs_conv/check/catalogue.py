@@ -101,9 +101,11 @@ _ENTRIES = (
     ),
     Mistake(
         "pad-wrong-axes",
-        "Padding applied to the N or C axes too, or to one side only.",
-        "The padded array has the wrong shape, or the image is not centred in it; or a "
-        "forward pass crashes on a window of C + 2*pad channels against a filter of C.",
+        "Padding applied to the N or C axes too, or unevenly (on one side only, or more on "
+        "one side than on the other).",
+        "The padded array has the wrong shape, or the image is not centred in it (the "
+        "windows read shifted pixels); or a forward pass crashes on a window of C + 2*pad "
+        "channels against a filter of C. Right with pad 0.",
         "Pad only H and W, on both sides: `np.pad(x, ((0, 0), (0, 0), (pad, pad), "
         "(pad, pad)))`, or copy x into `x_pad[:, :, pad:pad+H, pad:pad+W]`. "
         "`np.pad(x, pad)` pads all four axes.",
@@ -126,11 +128,13 @@ _ENTRIES = (
     ),
     Mistake(
         "weight-flatten-order",
-        "w is flattened in (HH, WW, C) order while the rows of cols are in (C, HH, WW) order.",
+        "Filter taps in (HH, WW, C) order, channels fastest, where (C, HH, WW) belongs: w "
+        "transposed before it is flattened, or the rows of cols built channel-last.",
         "Right when C == 1 only; the output equals a convolution with the taps of "
-        "each filter permuted.",
+        "each filter permuted (or cols with its rows permuted).",
         "Flatten the filters with `w.reshape(F, -1)` (C, HH, WW order, the order of the "
-        "rows of cols); never transpose w before the reshape.",
+        "rows of cols); never transpose w before the reshape; build each column of cols "
+        "from `x_pad[n, :, rows, cols].reshape(-1)` (channel slowest).",
     ),
     Mistake(
         "gemm-reshape-order",
@@ -149,7 +153,7 @@ _ENTRIES = (
     Mistake(
         "cols-n-fastest",
         "Columns ordered with n fastest, `(i*W_out + j)*N + n` (the CS231n order), "
-        "instead of n slowest.",
+        "or with n anywhere but slowest.",
         "Right when N == 1 only.",
         "Column index `(n*H_out + i)*W_out + j`: loop over n outermost, or, with fancy "
         "indexing, `cols.transpose(1, 0, 2).reshape(C*HH*WW, -1)` from (N, K, L).",
@@ -293,10 +297,13 @@ _ENTRIES = (
     Mistake(
         "dtype-changed",
         "The output dtype differs from the input's: float32 in, float64 out (or an "
-        "integer output, or float indices).",
-        "Values are right but the dtype is not.",
+        "integer output, or float indices), or float32 input is refused (a kernel "
+        "typed `double`).",
+        "Values are right but the dtype is not; or only float32 cases fail, with "
+        "`Buffer dtype mismatch`.",
         "Allocate with the input's dtype: `np.zeros(shape, dtype=x.dtype)`, "
-        "`np.empty_like(...)`; index arrays must be integers (`dtype=np.intp`).",
+        "`np.empty_like(...)`; index arrays must be integers (`dtype=np.intp`); type "
+        "Cython kernels with the fused type `floating`, not `double`.",
     ),
     Mistake(
         "numerically-loose",
@@ -341,6 +348,52 @@ _ENTRIES = (
     ),
 )
 
+# -- issue 17 and issue 15 (items 4 and 5): codes of the check area ------------------
+_ENTRIES += (
+    Mistake(
+        "window-offset",
+        "A window starts (or ends) one place off: `i*stride + 1`, `range(1, H_out + 1)`, "
+        "or `t : t + HH + 1`.",
+        "Wrong everywhere, pad 0 and stride 1 included: the values are those of a "
+        "neighbouring window, or (the cases tile exactly, so the last window then runs past "
+        "the edge) the code crashes on a window of HH - 1 rows or WW - 1 columns, or an "
+        "index out of bounds.",
+        "Window (i, j) covers rows `i*stride : i*stride + HH` and columns "
+        "`j*stride : j*stride + WW` of the padded input, for i in `range(H_out)` and j in "
+        "`range(W_out)`, both starting at 0.",
+    ),
+    Mistake(
+        "no-validation",
+        "The function accepts an input it must refuse: a stride that does not tile the "
+        "padded input, x and w with different channels, or a filter larger than the "
+        "padded input.",
+        "A refusal case returns a result instead of raising ValueError (the message "
+        "names the case), or raises another exception.",
+        "Check before computing and raise a `ValueError` that names the shapes: "
+        "`if C != Cw`, `if H + 2*pad < HH or W + 2*pad < WW`, "
+        "`if (H + 2*pad - HH) % stride or (W + 2*pad - WW) % stride`.",
+    ),
+    Mistake(
+        "true-division",
+        "`/` instead of `//` in an output size: `(H + 2*pad - HH) / stride + 1` is a float.",
+        "The sizes have the right values but are floats (3.0, not 3).",
+        "Use floor division, `(H + 2*pad - HH) // stride + 1`, which keeps ints (after "
+        "checking with `%` that the stride tiles).",
+    ),
+    Mistake(
+        "python-loops",
+        "The vectorised stage loops in Python over images, windows or output positions: "
+        "a `for` or `while`, a comprehension, `map` or `np.vectorize` with a lambda, "
+        "`np.apply_along_axis` with a Python function.",
+        "The Python lines your code runs grow with N*H_out*W_out: a probe case with more "
+        "images and output positions runs more of them. A loop over the HH x WW filter "
+        "taps (or the channels) is allowed: its length does not depend on the image.",
+        "Build the index arrays once (`np.arange`, `np.repeat`, `np.tile` or broadcasting) "
+        "and gather every window in one step, `x_pad[:, k, i, j]`; scatter back with one "
+        "`np.add.at(x_pad, (slice(None), k, i, j), cols_nkl)`; no loop over n, i or j.",
+    ),
+)
+
 CATALOGUE: dict[str, Mistake] = {m.code: m for m in _ENTRIES}
 """Every mistake code, in the order of the documented table."""
 
@@ -362,10 +415,15 @@ def markdown_table() -> str:
         "# Mistakes the checkers name",
         "",
         "Generated from `cs_conv/check/catalogue.py` (`markdown_table()`); a test keeps "
-        "this page in sync. A checker names a code only when the evidence is unambiguous: "
-        "the student's output equals the reference under that mistake's mutation on the "
-        "failing cases where the mutation changes the answer, and never passes a case "
-        "where the mutation would have changed it.",
+        "this page in sync. A checker names a code only when the evidence is unambiguous "
+        "(a wrong name is worse than none): one way of making that mistake explains every "
+        "failing case (the student's output equals the reference with the mistake "
+        "injected, or the code crashes exactly where the mistake would, with a message "
+        "that says so) and no passing case contradicts it, and no other code explains "
+        "the cases as well. Failing that, a function right on exactly one family of cases "
+        "(square filters only, stride 1 only, ...) is named after the one mistake that "
+        "family means, and every message says which family passes. A function that reads "
+        "a module-level array instead of its argument is `ignores-input`.",
         "",
         "| code | what it is | how it shows | how to fix |",
         "|---|---|---|---|",

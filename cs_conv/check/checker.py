@@ -11,66 +11,18 @@ shrinks the smallest failing case).
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
 from .cases import Case, make_cases
-from .compare import PASS_TOL, rel_err
-from .mutations import Ctx, Variant
+from .mutations import Variant
 from .outcome import Outcome
+from .record import Record, judge_probes, make_record
 from .result import CaseReport, CheckResult
 from .runner import CALLS, resolve_funcs, run_checker, run_one
 
 __all__ = ["Checker", "Record"]
-
-
-@dataclass
-class Record:
-    """One case, its expected outputs, the student's outcome and the comparison."""
-
-    case: Case
-    arrays: dict
-    expected: dict
-    outcome: Outcome
-    got: dict = field(default_factory=dict)
-    shape_ok: bool = False
-    dtype_ok: bool = True
-    values_ok: bool = False
-    err: float | None = None
-    passed: bool = False
-    detail: str = ""
-    hits: list = field(default_factory=list)
-    _ctx: Ctx | None = None
-    _mut: dict = field(default_factory=dict)
-
-    @property
-    def ctx(self) -> Ctx:
-        if self._ctx is None:
-            self._ctx = Ctx(self.case, self.arrays)
-        return self._ctx
-
-    def mutation(self, v: Variant):
-        """The outputs mistake ``v`` would have given on this case (memoised), or None."""
-        key = (v.code, v.evidence)
-        if key not in self._mut:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    self._mut[key] = v.fn(self.ctx)
-            except (ValueError, IndexError):  # the mistake cannot produce an answer here
-                self._mut[key] = None
-        return self._mut[key]
-
-    @property
-    def value_failing(self) -> bool:
-        return self.outcome.status == "ok" and not self.values_ok
-
-    @property
-    def value_passing(self) -> bool:
-        return self.outcome.status == "ok" and self.values_ok
 
 
 class Checker:
@@ -101,6 +53,15 @@ class Checker:
         Allowed ``stage`` values (None: the checker has no stages).
     axis_names : dict
         Output name to the names of its axes, for messages.
+    refuses : bool
+        The function must raise ``ValueError`` on bad input: the cases include
+        refusal cases (``no-validation``).
+    probe_stages : tuple
+        Stages (None for a checker without stages) that must not loop in Python
+        over output positions: the cases include two probes (``python-loops``).
+    family_codes : dict
+        Family of :mod:`cs_conv.check.behaviour` -> the one code it means for this
+        checker (a function right on exactly that family is named by it).
     """
 
     name = ""
@@ -113,6 +74,9 @@ class Checker:
     stages: tuple | None = None
     default_stage: str | None = None
     axis_names: ClassVar[dict] = {}
+    refuses = False
+    probe_stages: tuple = ()
+    family_codes: ClassVar[dict] = {}
 
     @property
     def functions(self) -> tuple:
@@ -131,12 +95,9 @@ class Checker:
         """The mutations that name mistakes for this checker (and stage)."""
         return []
 
-    def exception_code(self, rec: Record):
-        """``(code, evidence)`` when an exception itself names a mistake, else None
-        (see :mod:`cs_conv.check.exceptions`)."""
-        from .exceptions import filter_hw_exception
-
-        return filter_hw_exception(rec)
+    def dtype_code(self, rec: Record) -> str:
+        """The code of an output of the wrong dtype."""
+        return "dtype-changed"
 
     def prepare(self, outputs: dict) -> dict:
         """Normalise outputs before comparing (both expected and the student's)."""
@@ -161,9 +122,17 @@ class Checker:
         return stage
 
     def make_cases(self, key: str = "visible", *, stage=None) -> list[Case]:
-        """The deterministic cases for ``key`` (the stage does not change them)."""
-        self._stage(stage)
-        return make_cases(self.name, str(key), primary=self.primary, twins=self.twins)
+        """The deterministic cases for ``key``; a vectorised stage adds two probe cases,
+        a function that must refuse bad input its refusal cases."""
+        stage = self._stage(stage)
+        return make_cases(
+            self.name,
+            str(key),
+            primary=self.primary,
+            twins=self.twins,
+            refusals=self.refuses,
+            probes=stage in self.probe_stages,
+        )
 
     def run(self, funcs: dict, cases) -> list[Outcome]:
         """Call the student's functions on every case; never raises for their errors
@@ -204,57 +173,12 @@ class Checker:
             if o is None:
                 o = Outcome(case.index, status="bad-payload", error_message="no outcome")
             records.append(self.record(case, o))
+        judge_probes(records)
         return records
 
     def record(self, case: Case, outcome: Outcome) -> Record:
         """Compare one outcome with the reference answer of its case."""
-        with np.errstate(all="ignore"):  # a student's inf or NaN must not warn
-            return self._record(case, outcome)
-
-    def _record(self, case: Case, outcome: Outcome) -> Record:
-        arrays = case.arrays()
-        expected = self.prepare(self.reference(case, arrays))
-        rec = Record(case, arrays, expected, outcome)
-        if outcome.status != "ok":
-            rec.detail = _status_detail(outcome)
-            return rec
-        got = self.prepare(dict(outcome.outputs))
-        rec.got = got
-        shape_ok, dtype_ok, errs, notes = True, True, [], []
-        for name in self.outputs:
-            e = expected[name]
-            g = got.get(name)
-            if g is None:
-                shape_ok = False
-                notes.append(f"{name} missing")
-                continue
-            kind = self.expected_kind(name, case)
-            if kind == "int":
-                if g.dtype.kind not in "iu":
-                    dtype_ok = False
-                    notes.append(f"{name} dtype {g.dtype}, not integer")
-            elif g.dtype != np.dtype(kind):
-                dtype_ok = False
-                notes.append(f"{name} dtype {g.dtype} != {kind}")
-            if g.shape != e.shape:
-                shape_ok = False
-                notes.append(f"{name} shape {g.shape} != {e.shape}")
-                continue
-            if kind == "int" or self.exact:
-                errs.append(0.0 if np.array_equal(g, e) else float("inf"))
-            else:
-                errs.append(rel_err(e, g))
-        rec.shape_ok, rec.dtype_ok = shape_ok, dtype_ok
-        rec.err = max(errs) if errs else None
-        tol = 0.0 if self.exact else PASS_TOL[case.spec.dtype]
-        rec.values_ok = shape_ok and rec.err is not None and rec.err <= tol
-        if shape_ok and not rec.values_ok:
-            notes.append(f"max rel. error {rec.err:.1e}")
-        if outcome.mutated:
-            notes.append("changed " + ", ".join(outcome.mutated))
-        rec.passed = rec.values_ok and dtype_ok and not outcome.mutated
-        rec.detail = "; ".join(notes)
-        return rec
+        return make_record(self, case, outcome)
 
     def _result(self, records, stage, focus) -> CheckResult:
         from .diagnose import diagnose
@@ -273,7 +197,7 @@ class Checker:
             message = compose(self, self.label(stage), records, diag)
         example = None
         f = diag.focus
-        if f is not None and f.outcome.status == "ok":
+        if f is not None and f.outcome.status == "ok" and not f.case.refusal:
             for name in self.outputs:
                 g, e = f.got.get(name), f.expected[name]
                 if g is not None and g.shape == e.shape and not np.array_equal(g, e):
@@ -310,11 +234,3 @@ class Checker:
             detail=rec.detail,
             mistakes=sorted({v.code for v in rec.hits}),
         )
-
-
-def _status_detail(o: Outcome) -> str:
-    if o.not_implemented:
-        return "not implemented" if o.status == "none" else "raised NotImplementedError"
-    if o.status == "error":
-        return f"{o.stage} raised {o.error_type}"
-    return o.error_message or o.status

@@ -1,16 +1,22 @@
-"""From compared cases to mistake codes.
+"""From compared cases to mistake codes (a false accusation is worse than a missing one).
 
-Rules (a false accusation is worse than a missing diagnosis):
+In order of strength:
 
-* a fingerprint variant is *evidence* on a failing case when the student's
-  output equals the variant's output there, the variant changes the answer
-  there (it differs from the reference), and no variant of another code also
-  matches (otherwise the case is ambiguous);
-* a variant is *contradicted* by any case the student gets right on which the
-  variant would have changed the answer;
-* a code is named when one of its variants has evidence and no
-  contradiction.  Structural codes (stub, shapes, dtype, mutated or ignored
-  inputs, loose numerics) are decided from the outcomes directly.
+1. *Outcomes*: a stub (``not-implemented``), a return value that is not the
+   documented outputs (``bad-return``), a refusal case accepted
+   (``no-validation``), a large probe that ran more Python lines than the small
+   one (``python-loops``).
+2. *Variants* (:mod:`cs_conv.check.explain`): one mistake's mutation of the
+   reference explains every failing case (equal outputs, or a crash where it
+   predicts one and the message agrees) and no passing case contradicts it.
+3. *Reads*: the function reads a module-level array instead of its argument
+   (``ignores-input``, even when the read crashes); so does a twin case (same
+   shapes, another input) with the same output.
+4. *Behaviour* (:mod:`cs_conv.check.behaviour`): right on exactly one family of
+   cases (stride 1 only, square filters only, ...) where the family means one
+   code for this checker.
+5. *Structure*: ``mutates-input``, a wrong dtype, ``numerically-loose``, a
+   shape no named code explains (``wrong-shape``).
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .behaviour import hint, name_by_behaviour
 from .catalogue import CATALOGUE
-from .compare import LOOSE_TOL, PASS_TOL, active, matches, rel_err
+from .compare import LOOSE_TOL, PASS_TOL, rel_err
+from .exceptions import crash_support
+from .explain import explain, kind_of, variant_hits
 
 __all__ = ["Diagnosis", "diagnose", "variant_hits"]
 
@@ -36,58 +45,15 @@ class Diagnosis:
     named_variants: dict = field(default_factory=dict)
     possible: list = field(default_factory=list)
     hints: dict = field(default_factory=dict)
-
-
-def variant_hits(checker, rec, variants) -> list:
-    """Variants whose output the student's output equals on ``rec`` (where they are active)."""
-    if not rec.value_failing:
-        return []
-    dtype = rec.case.spec.dtype
-    hits = []
-    for v in variants:
-        m = rec.mutation(v)
-        if m is None:
-            continue
-        m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
-        if active(m, rec.expected, dtype, checker.exact) and matches(
-            rec.got, m, dtype, checker.exact
-        ):
-            hits.append(v)
-    return hits
-
-
-def _changes_answer(checker, v, rec) -> bool:
-    """Mutation ``v`` gives a different answer from the reference on ``rec``'s case."""
-    m = rec.mutation(v)
-    if m is None:
-        return False
-    m = checker.prepare({k: np.asarray(a) for k, a in m.items()})
-    return active(m, rec.expected, rec.case.spec.dtype, checker.exact)
-
-
-def _contradicted(checker, v, records) -> bool:
-    """The student passes a case where ``v`` would have changed the answer."""
-    return any(rec.value_passing and _changes_answer(checker, v, rec) for rec in records)
-
-
-def _consistent(checker, v, records) -> bool:
-    """The student matches ``v`` on every failing case where ``v`` changes the answer."""
-    return not any(
-        rec.value_failing and v not in rec.hits and _changes_answer(checker, v, rec)
-        for rec in records
-    )
+    behaviour: str = ""
 
 
 def _smallest(records):
     return min(records, key=lambda r: (r.case.spec.size, r.case.index)) if records else None
 
 
-def diagnose(checker, records, stage) -> Diagnosis:
-    """Name the mistakes shown by ``records`` (see the module docstring)."""
-    d = Diagnosis()
-    found: dict[str, str] = {}
-
-    stubs = [r for r in records if r.outcome.not_implemented]
+def _outcome_codes(checker, records, found) -> None:
+    stubs = [r for r in records if r.outcome.not_implemented and not r.case.refusal]
     if stubs:
         r = stubs[0]
         how = "returns None" if r.outcome.status == "none" else "raises NotImplementedError"
@@ -95,45 +61,63 @@ def diagnose(checker, records, stage) -> Diagnosis:
             f"Your {r.outcome.stage or checker.title} {how} on {len(stubs)} of "
             f"{len(records)} cases."
         )
-    bad = [r for r in records if r.outcome.status == "bad-return"]
+    bad = [r for r in records if r.outcome.status == "bad-return" and not r.case.refusal]
     if bad:
         found["bad-return"] = bad[0].outcome.error_message + "."
-    # a mistake named from error messages must explain two crashes (or the only one):
-    # one message whose shapes happen to fit is a coincidence, not a diagnosis
-    crashed = [r for r in records if r.outcome.status == "error" and not r.outcome.not_implemented]
-    from_errors: dict[str, list[str]] = {}
-    for r in crashed:
-        hit = checker.exception_code(r)
-        if hit is not None:
-            from_errors.setdefault(hit[0], []).append(hit[1])
-    for code, evidence in from_errors.items():
-        if len(evidence) >= 2 or len(crashed) == 1:
-            found.setdefault(code, evidence[0])
+    refused = [r for r in records if r.case.refusal]
+    accepted = [r for r in refused if not r.passed]
+    if accepted and not stubs:
+        r = accepted[0]
+        found["no-validation"] = (
+            f"{len(accepted)} of the {len(refused)} cases it must refuse did not raise "
+            f"ValueError: on {r.case.spec.describe(checker.describe_as)}, {r.detail}."
+        )
+    loops = [r for r in records if r.loops is not None]
+    if loops:
+        (a, b), big = loops[0].loops, loops[0].case.spec
+        small = next(r.case.spec for r in records if r.case.probe == "small")
+        found["python-loops"] = (
+            f"Your code ran {a} Python lines on a probe case with {small.N} image and "
+            f"{small.H_out}x{small.W_out} output positions, and {b} on one with {big.N} images "
+            f"and {big.H_out}x{big.W_out} (the same channels, filter, stride and pad): it "
+            "loops in Python over images, windows or output positions."
+        )
 
-    # fingerprints
-    variants = checker.variants(stage)
-    evidence: dict = {}
+
+def _refusals_explained(checker, records, d, found) -> None:
+    """Drop ``no-validation`` when the named mistake itself makes the function accept the
+    inputs it must refuse (a tiling check made with HH for WW): one cause, one name."""
+    if "no-validation" not in found or not d.named_variants:
+        return
+    from .compare import matches
+
+    accepted = [r for r in records if r.case.refusal and not r.passed]
+
+    def same(v, r) -> bool:
+        m = r.mutation(v) if r.outcome.status == "ok" else None
+        got = checker.prepare(dict(r.outcome.outputs))
+        return isinstance(m, dict) and matches(got, m, "float64", checker.exact)
+
+    for code, variants in d.named_variants.items():
+        for v in variants:
+            if accepted and all(same(v, r) for r in accepted):
+                del found["no-validation"]
+                found[code] += (
+                    f" It is also why your function accepts {len(accepted)} input(s) it must "
+                    "refuse: its checks use the same wrong sizes."
+                )
+                return
+
+
+def _reads(records) -> list[str]:
+    seen: dict = {}
     for r in records:
-        r.hits = variant_hits(checker, r, variants)
-        if len({v.code for v in r.hits}) == 1:
-            for v in r.hits:
-                evidence.setdefault((v.code, v.evidence), (v, []))[1].append(r)
-    named: dict[str, list] = {}
-    for v, recs in evidence.values():
-        if not _contradicted(checker, v, records) and _consistent(checker, v, records):
-            named.setdefault(v.code, []).append((v, recs))
-    for code, pairs in named.items():
-        v, recs = pairs[0]
-        found[code] = v.evidence
-        d.named_variants[code] = [p[0] for p in pairs]
-    explained = {id(r) for r in records if any(v.code in named for v in r.hits)}
-    d.possible = sorted(
-        {v.code for r in records for v in r.hits} - set(named),
-        key=list(CATALOGUE).index,
-    )
+        for name in r.outcome.reads:
+            seen.setdefault(name, None)
+    return list(seen)
 
-    # structural codes
-    _ignored_input(checker, records, found)
+
+def _structural(checker, records, found, explained, d) -> None:
     mutated = [r for r in records if r.outcome.status == "ok" and r.outcome.mutated]
     if mutated:
         r = mutated[0]
@@ -142,10 +126,15 @@ def diagnose(checker, records, stage) -> Diagnosis:
             f"After the call, your function's argument {names} no longer held what was "
             f"passed in ({len(mutated)} of {len(records)} cases)."
         )
-    dtype_bad = [r for r in records if r.outcome.status == "ok" and not r.dtype_ok]
+    dtype_bad = [
+        r
+        for r in records
+        if r.outcome.status == "ok" and not r.dtype_ok and not r.case.refusal and r.got
+    ]
     if dtype_bad:
         r = dtype_bad[0]
-        found["dtype-changed"] = f"On {r.case.spec.describe(checker.describe_as)}: {r.detail}."
+        code = checker.dtype_code(r)
+        found.setdefault(code, f"On {r.case.spec.describe(checker.describe_as)}: {r.detail}.")
     loose = [
         r
         for r in records
@@ -162,9 +151,8 @@ def diagnose(checker, records, stage) -> Diagnosis:
             f"Your float64 results are off by up to {worst:.1e} (relative): right to "
             "float32 precision, but float64 results should agree to about 1e-15."
         )
-    shape_bad = [
-        r for r in records if r.outcome.status == "ok" and not r.shape_ok and id(r) not in explained
-    ]
+    shape_bad = [r for r in records if r.value_failing and not r.shape_ok]
+    shape_bad = [r for r in shape_bad if id(r) not in explained]
     if shape_bad:
         from .compare import differing_axes
 
@@ -178,25 +166,71 @@ def diagnose(checker, records, stage) -> Diagnosis:
                 axes = differing_axes(e.shape, g.shape, checker.axis_names.get(name, ()))
                 parts.append(f"{name}: expected shape {e.shape}, got {g.shape} ({axes})")
         found["wrong-shape"] = "; ".join(parts) + "."
-        hint = _column_hint(checker, r)
-        if hint:
-            d.hints["wrong-shape"] = hint
+        column = _column_hint(checker, r)
+        if column:
+            d.hints["wrong-shape"] = column
 
+
+def _named_by_variants(checker, regular, stage, d, found) -> dict:
+    """Codes named from the variants, or else from behaviour; ``{code: [records]}``."""
+    own = getattr(checker, "exception_code", None)
+    support = {id(r): crash_support(r, own) for r in regular if kind_of(r) == "crash"}
+    exp = explain(checker, regular, checker.variants(stage), support)
+    d.possible = exp.possible
+    named = {}
+    for code, pairs in exp.named.items():
+        v, recs = pairs[0]
+        crashes = [r for r in recs if kind_of(r) == "crash"]
+        evidence = v.evidence
+        if crashes and not any(kind_of(r) == "value" for r in recs):
+            evidence = f"{support[id(crashes[0])][code]} {v.evidence}"
+        found[code] = evidence
+        d.named_variants[code] = [p[0] for p in pairs]
+        named[code] = [r for pair in pairs for r in pair[1]]
+    if not named:
+        by_family = name_by_behaviour(checker, regular)
+        if by_family is not None:
+            code, evidence = by_family
+            found[code] = evidence
+            named[code] = [r for r in regular if kind_of(r) in ("value", "crash")]
+    return named
+
+
+def diagnose(checker, records, stage) -> Diagnosis:
+    """Name the mistakes shown by ``records`` (see the module docstring)."""
+    d = Diagnosis()
+    found: dict[str, str] = {}
+    _outcome_codes(checker, records, found)
+    regular = [r for r in records if not r.case.refusal]
+    named = _named_by_variants(checker, regular, stage, d, found)
+    _refusals_explained(checker, records, d, found)
+    failing = [r for r in regular if kind_of(r) in ("value", "crash")]
+    reads = _reads(regular)
+    if reads and failing and not named:
+        found["ignores-input"] = (
+            f"Your function reads the module-level array {', '.join(reads)} instead of "
+            "(or besides) its arguments; the cases fail wherever that array is not the "
+            "input it was given."
+        )
+        named["ignores-input"] = failing
+    if "ignores-input" not in found:
+        _twins(checker, records, found)
+    explained = {id(r) for recs in named.values() for r in recs}
+    _structural(checker, regular, found, explained, d)
     if "ignores-input" in found:  # a function that ignores its input explains the rest
         for code in ("wrong-shape", "numerically-loose", "dtype-changed"):
             found.pop(code, None)
     d.codes = [c for c in CATALOGUE if c in found]
     d.evidence = found
+    d.behaviour = hint(regular)
 
     # the case the message shows
-    failing = [r for r in records if not r.passed]
-    fp_codes = [c for c in d.codes if c in named]
+    fp_codes = [c for c in d.codes if c in d.named_variants]
     if fp_codes:
         code = fp_codes[0]
-        recs = [r for pair in named[code] for r in pair[1]]
-        d.focus, d.focus_code = _smallest(recs), code
+        d.focus, d.focus_code = _smallest(named[code]), code
     else:
-        d.focus = _smallest(failing)
+        d.focus = _smallest([r for r in records if not r.passed])
     return d
 
 
@@ -219,17 +253,20 @@ def _column_hint(checker, rec) -> str | None:
     return None
 
 
-def _ignored_input(checker, records, found) -> None:
-    ok = {r.case.index: r for r in records if r.outcome.status == "ok"}
+def _twins(checker, records, found) -> None:
+    ok = {r.case.index: r for r in records if r.outcome.status == "ok" and not r.case.refusal}
     exact = checker.exact
 
+    def flat(a: dict) -> bool:  # empty or constant outputs say nothing about the input
+        return all(v.size == 0 or np.all(v == v.flat[0]) for v in a.values())
+
     def same(a: dict, b: dict, tol: float) -> bool:
+        if flat(a):
+            return False
         for name in checker.outputs:
             x, y = a.get(name), b.get(name)
             if x is None or y is None or x.shape != y.shape:
                 return False
-            if x.size == 0:
-                return False  # two empty outputs say nothing about the input
             if exact:
                 if not np.array_equal(x, y):
                     return False

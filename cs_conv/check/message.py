@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -39,13 +40,41 @@ def _array_text(a: np.ndarray, name: str) -> str:
     return "\n".join(lines)
 
 
+_WHERE = re.compile(r"^(?P<file>.*):(?P<line>\d+) in (?P<func>[^:]+?)(?:: (?P<src>.*))?$")
+
+
+def where_text(error_where: str) -> str:
+    """``error_where`` of an outcome for the student: the line of their code and its cell.
+
+    Examples
+    --------
+    >>> where_text("/tmp/ipykernel_7/123.py:4 in im2col: cols = x.reshape(3, 3)")
+    'It happened at line 4 of `im2col` (in a notebook cell): `cols = x.reshape(3, 3)`'
+    """
+    m = _WHERE.match(error_where or "")
+    if m is None:
+        return ""
+    f = m.group("file")
+    cell = "ipykernel" in f or "ipython-input" in f or f.startswith("<")
+    place = "in a notebook cell" if cell else f"in {f}"
+    src = f": `{m.group('src')}`" if m.group("src") else ""
+    return f"It happened at line {m.group('line')} of `{m.group('func')}` ({place}){src}"
+
+
 def _case_lines(checker, rec) -> list[str]:
     o = rec.outcome
     lines = []
+    if rec.case.refusal:
+        what = "raise ValueError" if rec.passed else f"raise ValueError, but it {rec.detail}"
+        lines.append(f"Your {o.stage or checker.title} must {what}.")
+        return lines
     if o.status == "error":
         who = o.stage or checker.title
         detail = f": {o.error_message}" if o.error_message else ""
         lines.append(f"Your {who} raised {o.error_type}{detail}")
+        where = where_text(o.error_where)
+        if where:
+            lines.append(where + ".")
         return lines
     if o.status == "none":
         lines.append(f"Your {o.stage or checker.title} returned None (is `return` missing?).")
@@ -87,6 +116,8 @@ def _case_lines(checker, rec) -> list[str]:
         lines.append(f"dtype: {rec.detail}.")
     if o.mutated:
         lines.append(f"Your function changed its argument(s): {', '.join(o.mutated)}.")
+    if rec.loops is not None:
+        lines.append(rec.detail.split("; ")[-1] + ".")
     return lines
 
 
@@ -98,9 +129,15 @@ def compose(checker, label: str, records, diag) -> str:
         dtypes = sorted({r.case.spec.dtype for r in records})
         strides = sorted({r.case.spec.stride for r in records})
         pads = sorted({r.case.spec.pad for r in records})
+        extra = ""
+        refused = sum(1 for r in records if r.case.refusal)
+        if refused:
+            extra += f"; it raises ValueError on the {refused} inputs it must refuse"
+        if any(r.case.probe for r in records):
+            extra += "; its Python work does not grow with the number of windows"
         return (
             f"{label}: all {n} cases pass (strides {strides}, pads {pads}, "
-            f"{' and '.join(dtypes)}; square and non-square shapes)."
+            f"{' and '.join(dtypes)}; square and non-square shapes{extra})."
         )
     if diag.codes == ["not-implemented"] and all(r.outcome.not_implemented for r in failing):
         how = (
@@ -147,6 +184,8 @@ def compose(checker, label: str, records, diag) -> str:
                 f"[{c}] {CATALOGUE[c].what}" for c in diag.possible
             )
         parts.append(_wrap(text))
+    if diag.behaviour:
+        parts.append(_wrap(diag.behaviour))
     kinds = sorted({_kind(r) for r in failing})
     if len(kinds) > 1:
         parts.append(_wrap("Failing cases: " + "; ".join(kinds) + "."))
@@ -155,6 +194,10 @@ def compose(checker, label: str, records, diag) -> str:
 
 def _kind(rec) -> str:
     o = rec.outcome
+    if rec.case.refusal:
+        return "accepts input it must refuse"
+    if rec.loops is not None:
+        return "loops in Python"
     if o.status == "error":
         return f"{o.stage} raises {o.error_type}"
     if o.status != "ok":

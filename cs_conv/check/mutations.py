@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .cases import Case, Spec, out_size
 
 __all__ = [
+    "Crash",
     "Ctx",
     "Variant",
     "cols_from_windows",
@@ -46,6 +47,14 @@ _COL_ORDERS = {
 
 
 @dataclass(frozen=True)
+class Crash:
+    """What a mistake gives where it crashes, when the crash is specific: the error
+    message must contain ``says`` (e.g. ``"size 16"`` of a reshape that cannot work)."""
+
+    says: str
+
+
+@dataclass(frozen=True)
 class Variant:
     """One way a mistake can show.
 
@@ -56,7 +65,8 @@ class Variant:
     evidence : str
         What matching it means, completing "On the failing cases ...".
     fn : callable
-        ``fn(ctx) -> dict of outputs or None`` (None: not applicable here).
+        ``fn(ctx) -> dict of outputs``, None where the mistake crashes, or a
+        :class:`Crash` where it crashes with a message that says so.
     """
 
     code: str

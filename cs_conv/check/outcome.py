@@ -62,6 +62,9 @@ class Outcome:
     trace_removed : bool
         The student's code switched off (or replaced) the line counter's tracer
         during the call.
+    reads : tuple of str
+        Module-level arrays the student's functions read instead of (or besides)
+        their parameters, ``"name (shape) dtype"``.
     """
 
     index: int
@@ -76,6 +79,7 @@ class Outcome:
     error_where: str = ""
     lines: int = -1
     trace_removed: bool = False
+    reads: tuple = ()
 
     @property
     def not_implemented(self) -> bool:
@@ -94,7 +98,8 @@ class Outcome:
         >>> p = o.to_payload()
         >>> sorted(p["meta"]), sorted(p["arrays"])  # doctest: +NORMALIZE_WHITESPACE
         (['error_message', 'error_type', 'error_where', 'index', 'lines', 'mutated',
-          'outputs', 'seconds', 'stage', 'status', 'trace_removed', 'warning'], ['cols'])
+          'outputs', 'reads', 'seconds', 'stage', 'status', 'trace_removed', 'warning'],
+         ['cols'])
         >>> Outcome.from_payload(p).outputs["cols"].tolist()
         [[1.0, 0.0], [0.0, 1.0]]
         """
@@ -111,6 +116,7 @@ class Outcome:
             "error_where": _text(self.error_where, 500),
             "lines": int(self.lines),
             "trace_removed": bool(self.trace_removed),
+            "reads": [_text(r, 200) for r in self.reads[:_MAX_ITEMS]],
         }
         arrays = {name: np.asarray(a) for name, a in self.outputs.items()}
         return {"meta": meta, "arrays": arrays}
@@ -149,6 +155,9 @@ class Outcome:
             removed = meta.get("trace_removed", False)
             if type(lines) is not int or not isinstance(removed, bool):
                 raise ValueError("bad line count")
+            reads = meta.get("reads", [])
+            if not isinstance(reads, list) or len(reads) > _MAX_ITEMS:
+                raise ValueError("bad reads list")
             return cls(
                 index=index,
                 status=status,
@@ -162,6 +171,7 @@ class Outcome:
                 error_where=_text(meta.get("error_where", ""), 500),
                 lines=max(-1, lines),
                 trace_removed=removed,
+                reads=tuple(_text(r, 200) for r in reads),
             )
         except (KeyError, TypeError, ValueError) as exc:
             return cls(index, status="bad-payload", error_message=_text(exc, 300))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mutations import Variant, relayout
+from .mutations import Crash, Variant, relayout
 from .pool_mutations import (
     across_channels_dx,
     case_windows,
@@ -172,6 +172,13 @@ def _forward_windows() -> list[Variant]:
             lambda c: {"out": _across_channels(case_windows(c))},
         ),
         Variant(
+            "pool-across-channels",
+            "The maxima of the windows of all channels, one per window, were reshaped to "
+            "(N, C, H_out, W_out): C times too few values (an im2col of x with its channels, "
+            "a maximum down columns of C*PH*PW taps).",
+            _across_channels_reshaped,
+        ),
+        Variant(
             "pool-planes-order",
             "Your output holds the right maxima, computed in (n, c) plane order but "
             "reshaped as (C, N, H_out, W_out) and transposed.",
@@ -184,6 +191,15 @@ def _forward_windows() -> list[Variant]:
             _rel_out("fnij", "nfij"),
         ),
     ]
+
+
+def _across_channels_reshaped(c):
+    """One maximum per window over all channels, reshaped to the output: a crash that
+    names the size N*H_out*W_out (right when C == 1)."""
+    sp = c.spec
+    if sp.C == 1:
+        return {"out": _across_channels(case_windows(c))}
+    return Crash(f"size {sp.N * sp.H_out * sp.W_out} into shape")
 
 
 def forward_variants() -> list[Variant]:

@@ -1,24 +1,18 @@
 """The untrusted side of a check: call a student's functions on cases, record what came back.
 
-This module is all the grader's sandbox needs (see ``docs/CONTRACTS.md``): it
-imports numpy, the standard library, :mod:`cs_conv.check.cases` and
-:mod:`cs_conv.check.outcome` only, never a reference implementation, so a
-sandbox that hides every other ``cs_conv`` module can still run it::
-
-    from cs_conv.check.runner import run_checker
-    outcomes = run_checker("im2col", {"im2col": im2col}, cases)
-
-:data:`CALLS` holds the calling convention of every checker by name: which
-student functions it needs and how it calls them on a case.  Each call gets
-fresh copies of the case's arrays; an exception is recorded by type and
-message (with the innermost line of the student's code that raised it), a
-None return as a stub, a change to an argument array as ``mutated``, and the
-number of Python lines the student's own code executed as ``lines`` (see
-:class:`LineCounter`).
+All the grader's sandbox needs: it imports numpy, the standard library,
+:mod:`cs_conv.check.cases` and :mod:`cs_conv.check.outcome` only, never a reference
+(``run_checker("im2col", {"im2col": im2col}, cases)``).  :data:`CALLS` holds the
+calling convention of every checker.  Each call gets fresh copies of the arrays;
+an exception, a None return, a changed argument, the student's innermost line
+that raised, the global arrays they read and the Python lines their own code ran
+(:class:`LineCounter`) go into the :class:`~cs_conv.check.outcome.Outcome`.
 """
 
 from __future__ import annotations
 
+import dis
+import inspect
 import os
 import sys
 import sysconfig
@@ -40,6 +34,7 @@ __all__ = [
     "Call",
     "LineCounter",
     "as_output",
+    "global_arrays",
     "none_check",
     "resolve_funcs",
     "run_checker",
@@ -235,7 +230,11 @@ def resolve_funcs(name: str, funcs) -> dict:
     ------
     TypeError
         When a required function is missing.
+    ValueError
+        When no checker has that name.
     """
+    if name not in CALLS:
+        raise ValueError(f"no checker is named {name!r}; the checkers are {sorted(CALLS)}")
     call = CALLS[name]
     if callable(funcs):
         funcs = {call.functions[0]: funcs}
@@ -254,7 +253,8 @@ def _library_roots() -> tuple[str, ...]:
         if p:
             paths.add(p)
     paths.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # cs_conv
-    return tuple(os.path.join(os.path.realpath(p), "") for p in paths if p)
+    roots = (os.path.join(os.path.realpath(p), "") for p in paths if p)
+    return tuple(r for r in roots if len(r) > 1)  # never "/": that would hide everything
 
 
 class LineCounter:
@@ -294,7 +294,8 @@ class LineCounter:
         self._previous_threading = None
 
     @classmethod
-    def _library(cls, filename: str) -> bool:
+    def is_library(cls, filename: str) -> bool:
+        """Whether code from ``filename`` is a library's (not counted, not the student's)."""
         if cls._roots is None:
             cls._roots = _library_roots()
         if filename.startswith("<") and not filename.startswith("<frozen"):
@@ -305,7 +306,7 @@ class LineCounter:
         code = frame.f_code
         student = self._verdicts.get(code)
         if student is None:
-            student = self._verdicts[code] = not self._library(code.co_filename)
+            student = self._verdicts[code] = not self.is_library(code.co_filename)
         return self._line if student else None
 
     def _local(self, frame, event, arg):
@@ -327,26 +328,81 @@ class LineCounter:
         return False
 
 
+# ------------------------------------------------------------------ global reads
+def _global_names(code) -> list[str]:
+    """Names the code (and the code nested in it: comprehensions, lambdas) loads as globals."""
+    names = [
+        i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")
+    ]
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names += _global_names(const)
+    return [n for n in names if isinstance(n, str)]
+
+
+def global_arrays(funcs: dict, depth: int = 2) -> tuple[str, ...]:
+    """The module-level arrays the student's functions read (not their parameters).
+
+    Only arrays shaped like an input (4-D x, w, dout; 2-D cols) count, in the functions
+    and their own helpers ``depth`` calls deep.  Each entry is ``"name (shape) dtype"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = np.zeros((2, 3))
+    >>> def f(x):
+    ...     return x + table.sum()
+    >>> global_arrays({"f": f})
+    ('table (2, 3) float64',)
+    """
+    found: dict[str, str] = {}
+    seen: set = set()
+    todo = [(f, depth) for f in funcs.values()]
+    while todo:
+        f, left = todo.pop()
+        try:
+            f = inspect.unwrap(f)
+        except ValueError:  # a __wrapped__ cycle
+            continue
+        code, env = getattr(f, "__code__", None), getattr(f, "__globals__", None)
+        if code is None or env is None or id(code) in seen:
+            continue
+        seen.add(id(code))
+        params = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        for name in _global_names(code):
+            value = env.get(name)
+            if isinstance(value, np.ndarray) and value.ndim in (2, 4) and name not in params:
+                found.setdefault(name, f"{name} {value.shape} {value.dtype}")
+            elif left > 0 and inspect.isfunction(value) and _own(value.__code__.co_filename):
+                todo.append((value, left - 1))
+    return tuple(found[k] for k in sorted(found))[:8]
+
+
+def _own(filename: str) -> bool:
+    return not LineCounter.is_library(filename)
+
+
 # --------------------------------------------------------------------- the run
 def _where_raised(exc: BaseException) -> str:
     """``"<file>:<line> in <function>: <source line>"`` of the innermost frame of the
     student's own code in the traceback, or ``""``."""
     found = ""
-    for fs in traceback.extract_tb(exc.__traceback__):
-        if LineCounter._library(fs.filename):
-            continue
+    for fs in (f for f in traceback.extract_tb(exc.__traceback__) if _own(f.filename)):
         line = (fs.line or "").strip()
         found = f"{fs.filename}:{fs.lineno} in {fs.name}" + (f": {line}" if line else "")
     return found[:500]
 
 
-def run_one(name: str, funcs: dict, case: Case) -> Outcome:
+def run_one(name: str, funcs: dict, case: Case, reads=None) -> Outcome:
     """Call the student's functions (resolved by :func:`resolve_funcs`) on one case.
 
     Never raises for the student's errors: an exception, a None return, a bad
     return value or a changed argument is recorded in the :class:`Outcome`.
+    ``reads`` is :func:`global_arrays` of ``funcs`` (computed when not given).
     """
     call = CALLS[name]
+    if reads is None:
+        reads = global_arrays(funcs)
     arrays = call.inputs(case) if call.inputs is not None else case.arrays()
     originals = {k: v.copy() for k, v in arrays.items()}
     where = [call.functions[0]]
@@ -370,18 +426,17 @@ def run_one(name: str, funcs: dict, case: Case) -> Outcome:
         except (Exception, SystemExit) as exc:
             out.status = "error"
             out.error_type = type(exc).__name__
+            if isinstance(exc, ValueError) and type(exc) is not ValueError:
+                out.error_type += "(ValueError)"  # a student's own ValueError refuses too
             out.error_message = str(exc)
             out.error_where = _where_raised(exc)
-    out.stage = where[0]
-    out.lines = counter.lines
-    out.trace_removed = counter.removed
+    out.stage, out.lines, out.trace_removed = where[0], counter.lines, counter.removed
+    out.reads = tuple(reads)
     if caught:
         out.warning = f"{caught[0].category.__name__}: {caught[0].message}"
-    out.mutated = tuple(
-        k
-        for k, v in arrays.items()
-        if v.shape != originals[k].shape or not np.array_equal(v, originals[k], equal_nan=True)
-    )
+    same = {k: v.shape == originals[k].shape and np.array_equal(v, originals[k], equal_nan=True)
+            for k, v in arrays.items()}  # fmt: skip
+    out.mutated = tuple(k for k, ok in same.items() if not ok)
     return out
 
 
@@ -411,4 +466,5 @@ def run_checker(name: str, funcs, cases) -> list[Outcome]:
     ['none', 'none']
     """
     funcs = resolve_funcs(name, funcs)
-    return [run_one(name, funcs, case) for case in cases]
+    reads = global_arrays(funcs)
+    return [run_one(name, funcs, case, reads) for case in cases]

@@ -75,11 +75,11 @@ def _readable(spec: Spec) -> bool:
 
 
 def _same_failure(checker, focus, rec, diag) -> bool:
-    from .diagnose import variant_hits
+    from .explain import kind_of, variant_hits
 
     if rec.passed:
         return False
-    if diag.focus_code is not None:
+    if diag.focus_code is not None and kind_of(focus) == "value":
         hits = variant_hits(checker, rec, diag.named_variants[diag.focus_code])
         return bool(hits)
     a, b = focus.outcome, rec.outcome
@@ -98,8 +98,8 @@ def _same_failure(checker, focus, rec, diag) -> bool:
 def shrink_focus(checker, funcs, diag, *, stage=None, budget: int = 24):
     """The smallest record that fails like ``diag.focus`` (``diag.focus`` itself if none)."""
     focus = diag.focus
-    if focus is None:
-        return None
+    if focus is None or focus.case.refusal or focus.loops is not None:
+        return focus
     current, tries, improved = focus, 0, True
     while improved and tries < budget:
         improved = False
@@ -108,11 +108,7 @@ def shrink_focus(checker, funcs, diag, *, stage=None, budget: int = 24):
             case = current.case.with_spec(spec, tries)
             rec = checker.record(case, checker.run_one(funcs, case))
             if _same_failure(checker, focus, rec, diag):
-                rec.hits = (
-                    []
-                    if diag.focus_code is None
-                    else [v for v in diag.named_variants[diag.focus_code]]
-                )
+                rec.hits = list(diag.named_variants.get(diag.focus_code, []))
                 current, improved = rec, True
                 break
             if tries >= budget:

@@ -1,5 +1,9 @@
 """The checkers name every mistake of the corpus, accuse no valid implementation, and are
-deterministic per key."""
+deterministic per key.
+
+The corpus (:mod:`tests.check.corpus`) holds every mistake of the catalogue written in at
+least three styles, near misses that must get no name, and valid alternatives.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -24,67 +29,91 @@ from cs_conv.check import (
     markdown_table,
 )
 
-from .mutants import conv_mutants, im2col_mutants, layer_mutants, pool_mutants
+from .corpus import MUTANTS, VALID, check, verdict
+from .mutants import col2im_mutants, pool_mutants
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = (im2col_mutants, conv_mutants, layer_mutants)
-STAGED = ("im2col", "col2im", "layer_forward", "layer_backward")
 
 
-def _funcs(name, f):
-    return f if isinstance(f, dict) else {CHECKERS[name].functions[0]: f}
+def _ids(entries):
+    return [
+        f"{e.checker}-{'+'.join(getattr(e, 'codes', ())) or 'none'}-{e.style}-{e.name}"
+        for e in entries
+    ]
 
 
-def _mutant_params():
-    for mod in MODULES:
-        for (name, code), fs in mod.MUTANTS.items():
-            for f in fs:
-                stages = ("loops", "fancy", "cython") if name in ("im2col", "col2im") else (None,)
-                if name in ("layer_forward", "layer_backward"):
-                    stages = ("loops",)
-                for stage in stages:
-                    label = getattr(f, "__name__", None) or "+".join(
-                        getattr(g, "__qualname__", "?") for g in f.values()
-                    )
-                    yield pytest.param(name, code, f, stage, id=f"{name}-{code}-{label}-{stage}")
-
-
-def _valid_params():
-    for mod in MODULES:
-        for name, fs in mod.VALID.items():
-            for k, f in enumerate(fs):
-                yield pytest.param(name, f, id=f"{name}-{k}")
-
-
-@pytest.mark.parametrize(("name", "code", "func", "stage"), list(_mutant_params()))
-def test_mutant_is_named(name, code, func, stage):
-    checker = CHECKERS[name]
-    result = checker.check(_funcs(name, func), key="corpus", stage=stage, shrink=False)
+@pytest.mark.parametrize("entry", MUTANTS, ids=_ids(MUTANTS))
+def test_mutant_is_named(entry):
+    result = check(entry, "corpus")
     assert not result.passed
-    assert result.mistakes == [code], result.message
+    want = [c for c in CATALOGUE if c in entry.codes]
+    assert result.mistakes == want, result.message
     flat = " ".join(result.message.split())
-    assert " ".join(CATALOGUE[code].fix.split()) in flat
-    assert f"Diagnosis [{code}]" in flat
+    for code in want:
+        assert " ".join(CATALOGUE[code].fix.split()) in flat
+        assert f"Diagnosis [{code}]" in flat
 
 
-@pytest.mark.parametrize(("name", "func"), list(_valid_params()))
-def test_valid_alternative_passes(name, func):
-    stage = "fancy" if CHECKERS[name].stages else None
-    result = CHECKERS[name].check(_funcs(name, func), key="valid", stage=stage, shrink=False)
+@pytest.mark.parametrize("entry", VALID, ids=_ids(VALID))
+def test_valid_alternative_passes(entry):
+    result = check(entry, "valid")
     assert result.passed, result.message
     assert result.mistakes == []
     assert result.score == 1.0
 
 
-# codes judged without a mutant of this corpus: tests/check/test_kernel_typing.py and
-# tests/check/test_training_checks.py name each of them
+@pytest.mark.parametrize("key", ["sweep-1", "sweep-2"])
+def test_sweep_accuses_nothing_valid_and_misnames_nothing(key):
+    bad = []
+    for entry in MUTANTS + VALID:
+        v = verdict(entry, check(entry, key))
+        if v in ("misnamed", "accused", "passed"):
+            bad.append((entry.checker, entry.name, v))
+    assert bad == []
+
+
+@pytest.mark.slow
+def test_long_sweep_over_keys():
+    """Ten more keys: no false accusation, no wrong name, at least 90% named per style."""
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    bad = []
+    for k in range(10):
+        for entry in MUTANTS + VALID:
+            v = verdict(entry, check(entry, f"long-sweep-{k}"))
+            counts[entry.style][v] += 1
+            if v in ("misnamed", "accused", "passed"):
+                bad.append((k, entry.checker, entry.name, v))
+    assert bad == []
+    for style, c in counts.items():
+        total = c["named"] + c["unnamed"]
+        assert c["named"] >= 0.9 * total, (style, dict(c))
+
+
+# codes with mutants of their own elsewhere: pooling (tests/check/test_pool_checks.py,
+# two styles each) and the codes judged without a mutant (tests/check/test_kernel_typing.py
+# and tests/check/test_training_checks.py name each of them)
+POOL_CODES = {*pool_mutants.FORWARD_MUTANTS, *pool_mutants.BACKWARD_MUTANTS}
 JUDGED_ELSEWHERE = {"untyped-kernel", "loss-not-averaged", "softmax-overflow", "low-accuracy"}
 
 
-def test_every_code_has_a_mutant():
-    codes = {code for mod in MODULES for (_, code) in mod.MUTANTS}
-    codes |= {*pool_mutants.FORWARD_MUTANTS, *pool_mutants.BACKWARD_MUTANTS}
-    assert codes | JUDGED_ELSEWHERE == set(CATALOGUE)
+def test_every_code_has_mutants_in_three_styles():
+    styles = defaultdict(set)
+    for m in MUTANTS:
+        for code in m.codes:
+            styles[code].add(m.style)
+    conv_codes = set(CATALOGUE) - JUDGED_ELSEWHERE - (POOL_CODES - set(styles))
+    assert set(styles) == conv_codes
+    assert {c: sorted(s) for c, s in styles.items() if len(s) < 3} == {}
+    assert len(VALID) >= 30
+
+
+def test_near_misses_get_no_name():
+    misses = [m for m in MUTANTS if not m.codes]
+    assert len(misses) >= 3
+    for m in misses:
+        result = check(m, "near-miss")
+        assert not result.passed
+        assert result.mistakes == [], (m.name, result.message)
 
 
 def test_references_pass_at_every_stage():
@@ -100,7 +129,7 @@ def test_references_pass_at_every_stage():
 
 
 def test_shrinking_reports_a_small_case():
-    result = check_col2im(im2col_mutants.col2im_assign)
+    result = check_col2im(col2im_mutants.col2im_loops_assign)
     assert result.mistakes == ["col2im-not-accumulating"]
     first = result.message.splitlines()[1]
     assert first.startswith("Smallest failing case: cols")
@@ -159,7 +188,7 @@ def test_cached_answers_fail():
 def test_split_form_round_trip_without_pickle():
     checker = CHECKERS["col2im"]
     cases = checker.make_cases("grader", stage="fancy")
-    outcomes = checker.run({"col2im": im2col_mutants.col2im_fancy_plus_equals}, cases)
+    outcomes = checker.run({"col2im": col2im_mutants.col2im_fancy_plus_equals}, cases)
     payloads = []
     for o in outcomes:
         p = o.to_payload()
@@ -173,7 +202,7 @@ def test_split_form_round_trip_without_pickle():
     back = [Outcome.from_payload(p) for p in payloads]
     result = checker.evaluate(cases, back, stage="fancy")
     direct = checker.check(
-        {"col2im": im2col_mutants.col2im_fancy_plus_equals},
+        {"col2im": col2im_mutants.col2im_fancy_plus_equals},
         key="grader",
         stage="fancy",
         shrink=False,
@@ -228,7 +257,7 @@ def test_inputs_are_copies():
 
 
 def test_html_has_a_row_per_case_and_a_picture_or_map():
-    result = check_col2im(im2col_mutants.col2im_assign, shrink=False)
+    result = check_col2im(col2im_mutants.col2im_loops_assign, shrink=False)
     html = result._repr_html_()
     assert html.count("<tr style=") == len(result.cases)
     assert "<img" in html or "Where the output is wrong" in html

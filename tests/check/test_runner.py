@@ -21,7 +21,7 @@ from cs_conv.check import CHECKERS, Outcome
 from cs_conv.check.cases import Case
 from cs_conv.check.runner import CALLS, LineCounter, run_checker
 
-from .mutants import conv_mutants, im2col_mutants, layer_mutants
+from .corpus import MUTANTS, VALID, funcs_of, stage_of
 
 RUNNER_SET = {
     "cs_conv",
@@ -249,20 +249,20 @@ def _round_trip(outcomes):
 
 
 def _split_params():
-    for mod in (im2col_mutants, conv_mutants, layer_mutants):
-        for (name, code), fs in mod.MUTANTS.items():
-            yield pytest.param(name, fs[0], id=f"{name}-{code}")
-        for name, fs in mod.VALID.items():
-            yield pytest.param(name, fs[0], id=f"{name}-valid")
+    seen = set()
+    for entry in MUTANTS + VALID:
+        key = (entry.checker, getattr(entry, "codes", "valid"), stage_of(entry))
+        if key not in seen:
+            seen.add(key)
+            yield pytest.param(entry, id=f"{entry.checker}-{entry.name}")
 
 
-@pytest.mark.parametrize(("name", "func"), list(_split_params()))
-def test_split_form_equals_one_call_form(name, func):
-    checker = CHECKERS[name]
-    funcs = func if isinstance(func, dict) else {checker.functions[0]: func}
-    stage = _stage(name)
+@pytest.mark.parametrize("entry", list(_split_params()))
+def test_split_form_equals_one_call_form(entry):
+    checker = CHECKERS[entry.checker]
+    funcs, stage = funcs_of(entry), stage_of(entry)
     cases = checker.make_cases("split", stage=stage)
-    outcomes = _round_trip(run_checker(name, funcs, cases))
+    outcomes = _round_trip(run_checker(entry.checker, funcs, cases))
     split = checker.evaluate(cases, outcomes, stage=stage)
     direct = checker.check(funcs, key="split", stage=stage, shrink=False)
     assert split.to_dict() == direct.to_dict()

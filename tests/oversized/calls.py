@@ -462,6 +462,22 @@ def _check():
         ),
         ("key of 5000 digits", "refuse", lambda: check.make_cases("im2col", 10**5000)),
     ]
+    cases = check.make_cases("im2col", "k")[:2]
+    table["cs_conv.check.run_checker"] = [
+        (
+            "absurd outputs",
+            "return",
+            lambda: check.run_checker("im2col", student["im2col"], cases),
+        ),
+        (
+            "giant case",
+            "refuse",
+            lambda: check.run_checker(
+                "im2col", student["im2col"], [check.make_cases("im2col", "k", templates=[giant])[0]]
+            ),
+        ),
+        ("not a checker", "refuse", lambda: check.run_checker("gpu", student["im2col"], cases)),
+    ]
     huge_case = check.make_cases("im2col", "k", templates=[giant])[0]
     spec = huge_case.spec
     table["cs_conv.check.Case"] = [
@@ -660,6 +676,7 @@ EXEMPT = {
     "cs_conv.budget.address_space_limit": "no arguments",
     "cs_conv.im2col_cython.get_num_threads": "no arguments",
     "cs_conv.check.markdown_table": "no arguments: the catalogue as Markdown",
+    "cs_conv.check.lazy_names": "builds a package's lazy-import hooks: no sizes",
     "cs_conv.check.digits_split": "no arguments: the course's one split of the bundled digits",
     "cs_conv.check.CaseReport": "a record of one case's verdict, built by the checkers",
     "cs_conv.check.CheckResult": "a record of a verdict, built by the checkers from their cases",

@@ -1,18 +1,35 @@
-"""Wrong (and right) student versions of the im2col + GEMM layer, forward and backward."""
+# ruff: noqa: RUF059
+# (students' code, on purpose: long lines, unused unpacked sizes, zip without strict)
+"""Student versions of the im2col + GEMM layer (notebook 2), wrong and right.
+
+The layer checkers see the same forward and backward passes as the naive ones
+(:mod:`.naive_mutants`); here they come in the layer's own styles: im2col by
+loops and a GEMM, fancy indexing and a GEMM, einsum over cols.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .im2col_mutants import (
-    col2im_assign,
+from . import Valid, mutant
+from .col2im_mutants import (
+    col2im_fancy,
+    col2im_fancy_plus_equals,
     col2im_loops,
-    col2im_negative_crop,
-    col2im_uncropped,
-    im2col_loops,
-    im2col_n_fastest,
-    im2col_no_stride,
-    im2col_taps_transposed,
+    col2im_loops_assign,
+    col2im_loops_uncropped,
+    col2im_loops_zero_crop,
+)
+from .im2col_mutants import im2col_fancy, im2col_loops, im2col_loops_n_fastest
+from .naive_mutants import (
+    bwd_gemm,
+    bwd_gemm_seed_w_order,
+    fwd_gemm,
+    fwd_gemm_bias_column,
+    fwd_gemm_rows,
+    fwd_gemm_seed_hw,
+    gemm_backward,
+    gemm_forward,
 )
 
 x = np.random.default_rng(2).standard_normal((3, 3, 16, 16))  # a notebook global
@@ -22,301 +39,265 @@ def _param(conv_param):
     return conv_param["stride"], conv_param["pad"]
 
 
-# -------------------------------------------------------------------- forward
-def make_forward(
+def layer_forward(
     im2col=im2col_loops,
     *,
-    w_flat=None,
+    w_flat="ok",
     bias="ok",
     reshape="ok",
-    xsrc=None,
     dtype=None,
-    mutate=False,
     out_dtype=None,
+    name="conv_forward",
 ):
+    """im2col (a student's own) + GEMM; the keywords inject one mistake each."""
+
     def conv_forward(x_in, w, b, conv_param):
         s, p = _param(conv_param)
         N, C, H, W = x_in.shape
         F, _, HH, WW = w.shape
-        data = x_in if xsrc is None else xsrc[:N, :C, :H, :W].astype(x_in.dtype)
-        cols = im2col(data.astype(dtype) if dtype else data, HH, WW, s, p)
-        w2 = w.reshape(F, -1) if w_flat is None else w_flat(w).reshape(F, -1)
+        cols = im2col(x_in.astype(dtype) if dtype else x_in, HH, WW, s, p)
+        w2 = w.reshape(F, -1) if w_flat == "ok" else w.transpose(0, 2, 3, 1).reshape(F, -1)
         out2 = w2.astype(cols.dtype) @ cols
-        if bias == "ok":
-            out2 = out2 + b[:, None]
-        elif bias == "last":
-            out2 = out2 + b
-        Ho = (H + 2 * p - HH) // s + 1
-        Wo = (W + 2 * p - WW) // s + 1
+        out2 = out2 + b[:, None] if bias == "ok" else out2
+        Ho, Wo = (H + 2 * p - HH) // s + 1, (W + 2 * p - WW) // s + 1
         if reshape == "ok":
             out = out2.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3)
-        elif reshape == "hw":
-            out = out2.reshape(F, N, Wo, Ho).transpose(1, 0, 2, 3)
+        elif reshape == "n-fastest":
+            out = out2.reshape(F, Ho, Wo, N).transpose(3, 0, 1, 2)
         elif reshape == "direct":
             out = out2.reshape(N, F, Ho, Wo)
-        if dtype:
-            out = out.astype(x_in.dtype)
-        if out_dtype:
-            out = out.astype(out_dtype)
-        if mutate:
-            x_in[...] = 0
+        out = out.astype(x_in.dtype) if dtype else out
+        out = out.astype(out_dtype) if out_dtype else out
         return out, (x_in, w, b, conv_param, cols)
 
+    conv_forward.__name__ = name
     return conv_forward
 
 
-fwd_ok = make_forward()
+lfwd_loops = layer_forward(name="lfwd_loops")
+lfwd_fancy = layer_forward(im2col_fancy, name="lfwd_fancy")
 
 
-def fwd_einsum(x, w, b, conv_param):
-    """Valid: sliding windows + einsum, cache holds cols."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
+def lfwd_einsum(x_in, w, b, conv_param):
+    """Valid: einsum over a 6-D view of the student's cols."""
     s, p = _param(conv_param)
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    v = sliding_window_view(xp, w.shape[2:], axis=(2, 3))[:, :, ::s, ::s]
-    out = np.einsum("ncijhw,fchw->nfij", v, w) + b[None, :, None, None]
-    return out, (x, w, b, conv_param, im2col_loops(x, w.shape[2], w.shape[3], s, p))
-
-
-def fwd_cols_transposed_gemm(x, w, b, conv_param):
-    """Valid: (N*L, K) @ (K, F) orientation, reshaped correctly."""
-    s, p = _param(conv_param)
-    N = x.shape[0]
+    N, C, H, W = x_in.shape
     F, _, HH, WW = w.shape
-    cols = im2col_loops(x, HH, WW, s, p)
-    out2 = cols.T @ w.reshape(F, -1).T + b[None, :]
-    Ho = (x.shape[2] + 2 * p - HH) // s + 1
-    out = out2.reshape(N, Ho, -1, F).transpose(0, 3, 1, 2)
-    return out, (x, w, b, conv_param, cols)
+    cols = im2col_fancy(x_in, HH, WW, s, p)
+    Ho, Wo = (H + 2 * p - HH) // s + 1, (W + 2 * p - WW) // s + 1
+    out = np.einsum("fchw,chwnij->nfij", w, cols.reshape(C, HH, WW, N, Ho, Wo))
+    return out + b[None, :, None, None], (x_in, w, b, conv_param, cols)
 
 
-def fwd_torch(x, w, b, conv_param):
-    """Valid: torch conv2d (cache still holds cols for the backward)."""
-    import torch
-
-    s, p = _param(conv_param)
-    out = torch.nn.functional.conv2d(
-        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride=s, padding=p
-    ).numpy()
-    return out, (x, w, b, conv_param, im2col_loops(x, w.shape[2], w.shape[3], s, p))
+def lfwd_n_fastest_consistent(x_in, w, b, conv_param):
+    """Valid: cols with n fastest, and the result reshaped for it."""
+    return layer_forward(im2col_loops_n_fastest, reshape="n-fastest")(x_in, w, b, conv_param)
 
 
-def fwd_stub(x, w, b, conv_param):
+def lfwd_stub(x_in, w, b, conv_param):
     raise NotImplementedError
 
 
-def fwd_out_only(x, w, b, conv_param):
-    return fwd_ok(x, w, b, conv_param)[0]
+def lfwd_out_only(x_in, w, b, conv_param):
+    return lfwd_loops(x_in, w, b, conv_param)[0]
 
 
-def fwd_wrong_shape(x, w, b, conv_param):
-    out, cache = fwd_ok(x, w, b, conv_param)
-    return out[:1], cache
-
-
-def fwd_no_pad(x, w, b, conv_param):
-    return fwd_ok(x, w, b, {"stride": conv_param["stride"], "pad": 0})
-
-
-def _hwc(w):
-    return w.transpose(0, 2, 3, 1)
-
-
-def _flip(w):
-    return w[:, :, ::-1, ::-1]
-
-
-def fwd_hw_swapped_sample(x, w, b, conv_param):
-    """The sample class's answer: right shape, H_out and W_out exchanged in the reshape."""
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    N, _C, H, W = x.shape
+def lfwd_einsum_global(x_in, w, b, conv_param):
+    s, p = _param(conv_param)
+    N, C, H, W = x_in.shape
     F, _, HH, WW = w.shape
-    H_out = (H + 2 * pad - HH) // stride + 1
-    W_out = (W + 2 * pad - WW) // stride + 1
-    cols = im2col_loops(x, HH, WW, stride, pad)
-    out = w.reshape(F, -1) @ cols + b[:, None]
-    out = out.reshape(F, N, W_out, H_out).transpose(0, 1, 3, 2)  # the bug: W_out, H_out
-    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
-    return out, (x, w, b, conv_param, cols)
+    cols = im2col_fancy(x[:N, :C, :H, :W].astype(x_in.dtype), HH, WW, s, p)
+    Ho, Wo = (H + 2 * p - HH) // s + 1, (W + 2 * p - WW) // s + 1
+    out = np.einsum("fchw,chwnij->nfij", w, cols.reshape(C, HH, WW, N, Ho, Wo))
+    return out + b[None, :, None, None], (x_in, w, b, conv_param, cols)
 
 
-def fwd_hw_swapped_seed(X, W, b, conv_param):
-    """The first seed's version: a (N*L, F) result reshaped to (N, W_out, H_out, F)."""
-    stride, padding = conv_param["stride"], conv_param["pad"]
-    n_filters, d_filter, h_filter, w_filter = W.shape
-    n_x, _d_x, h_x, w_x = X.shape
-    h_out = int((h_x - h_filter + 2 * padding) / stride) + 1
-    w_out = int((w_x - w_filter + 2 * padding) / stride) + 1
-    X_col = im2col_loops(X, h_filter, w_filter, stride, padding)
-    out = X_col.T @ W.reshape(-1, d_filter * h_filter * w_filter).T + b
-    out = out.reshape(n_x, w_out, h_out, n_filters)
-    out = out.transpose((0, 3, 1, 2))
-    return out, (X, W, b, conv_param, X_col)
+def lfwd_einsum_no_bias(x_in, w, b, conv_param):
+    out, cache = lfwd_einsum(x_in, w, b, conv_param)
+    return out - b[None, :, None, None], cache
 
 
-def fwd_hw_swapped_nlf(x, w, b, conv_param):
-    """(N*L, F) result reshaped to (N, W_out, H_out, F), transposed to the right shape."""
-    out, cache = fwd_hw_swapped_seed(x, w, b, conv_param)
-    return np.ascontiguousarray(out.transpose(0, 1, 3, 2)), cache
+def lfwd_einsum_w_hwc(x_in, w, b, conv_param):
+    s, p = _param(conv_param)
+    N, C, H, W = x_in.shape
+    F, _, HH, WW = w.shape
+    cols = im2col_fancy(x_in, HH, WW, s, p)
+    Ho, Wo = (H + 2 * p - HH) // s + 1, (W + 2 * p - WW) // s + 1
+    w_hwc = w.transpose(0, 2, 3, 1).reshape(F, C, HH, WW)
+    out = np.einsum("fchw,chwnij->nfij", w_hwc, cols.reshape(C, HH, WW, N, Ho, Wo))
+    return out + b[None, :, None, None], (x_in, w, b, conv_param, cols)
 
 
-# ------------------------------------------------------------------- backward
-def make_backward(
-    *,
-    d_flat="ok",
-    w_flat=None,
-    col2im=col2im_loops,
-    db="ok",
-    dtype=None,
-    mutate=False,
-    ones=False,
-    out_dtype=None,
-):
+def layer_backward(col2im=col2im_loops, *, d_flat="ok", w_flat="ok", db="ok", name="conv_backward"):
+    """GEMM backward with the student's col2im; the keywords inject one mistake each."""
+
     def conv_backward(dout, cache):
-        x, w, _b, conv_param, cols = cache
+        x_in, w, _b, conv_param, cols = cache
         s, p = _param(conv_param)
         F, _, HH, WW = w.shape
-        g = np.ones_like(dout) if ones else dout
-        if dtype:
-            g = g.astype(dtype)
-        if d_flat == "ok":
-            d = g.transpose(1, 0, 2, 3).reshape(F, -1)
-        elif d_flat == "hw":
-            d = g.transpose(1, 0, 3, 2).reshape(F, -1)
-        else:
-            d = g.reshape(F, -1)
-        if db == "ok":
-            dbv = g.sum(axis=(0, 2, 3))
-        elif db == "keepdims":
-            dbv = g.sum(axis=(0, 2, 3)).reshape(F, 1)
-        else:
-            dbv = g.sum(axis=(1, 2, 3))
-        dw = (d @ cols.T.astype(d.dtype)).reshape(w.shape)
-        w2 = w.reshape(F, -1) if w_flat is None else w_flat(w).reshape(F, -1)
-        dx = col2im(w2.T.astype(d.dtype) @ d, x.shape, HH, WW, s, p)
-        if dtype:
-            dx, dw, dbv = (a.astype(x.dtype) for a in (dx, dw, dbv))
-        if out_dtype:
-            dx, dw, dbv = (a.astype(out_dtype) for a in (dx, dw, dbv))
-        if mutate:
-            dout *= 0.5
+        d = dout.transpose(1, 0, 2, 3).reshape(F, -1) if d_flat == "ok" else dout.reshape(F, -1)
+        dw = (d @ cols.T).reshape(w.shape)
+        w2 = w.reshape(F, -1) if w_flat == "ok" else w.transpose(0, 2, 3, 1).reshape(F, -1)
+        dx = col2im(w2.T @ d, x_in.shape, HH, WW, s, p)
+        dbv = dout.sum(axis=(0, 2, 3)) if db == "ok" else dout.sum(axis=(0, 2, 3), keepdims=True)
         return dx, dw, dbv
 
+    conv_backward.__name__ = name
     return conv_backward
 
 
-bwd_ok = make_backward()
+lbwd_loops = layer_backward(name="lbwd_loops")
+lbwd_fancy = layer_backward(col2im_fancy, name="lbwd_fancy")
 
 
-def bwd_bias_column_sample(dout, cache):
-    """The sample class's answer: db returned as a (F, 1) column."""
-    x, w, _, conv_param, cols = cache
-    F, _, HH, WW = w.shape
-    d = dout.transpose(1, 0, 2, 3).reshape(F, -1)
-    db = dout.sum(axis=(0, 2, 3)).reshape(F, 1)  # the bug: a column
-    dw = (d @ cols.T).reshape(w.shape)
-    dx = col2im_loops(
-        w.reshape(F, -1).T @ d, x.shape, HH, WW, conv_param["stride"], conv_param["pad"]
-    )
-    return dx, dw, db
-
-
-def bwd_bias_row(dout, cache):
-    """db as a (1, F) row, `dout.sum(axis=(0, 2, 3), keepdims=True)`-style."""
-    dx, dw, db = bwd_ok(dout, cache)
-    return dx, dw, db.reshape(1, -1)
-
-
-def bwd_torch(dout, cache):
-    """Valid: torch autograd on the cached inputs."""
-    import torch
-
-    x, w, b, conv_param, _ = cache
-    s, p = _param(conv_param)
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    torch.nn.functional.conv2d(xt, wt, bt, stride=s, padding=p).backward(torch.from_numpy(dout))
-    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
-
-
-def bwd_einsum(dout, cache):
+def lbwd_einsum(dout, cache):
     """Valid: einsum over a 6-D view of cols."""
-    x, w, _b, conv_param, cols = cache
+    x_in, w, _b, conv_param, cols = cache
     s, p = _param(conv_param)
-    N, C, _H, _W = x.shape
+    N, C, _H, _W = x_in.shape
     _F, _, HH, WW = w.shape
     Ho, Wo = dout.shape[2:]
-    c6 = cols.reshape(C, HH, WW, N, Ho, Wo)
-    dw = np.einsum("nfij,chwnij->fchw", dout, c6)
+    dw = np.einsum("nfij,chwnij->fchw", dout, cols.reshape(C, HH, WW, N, Ho, Wo))
     dcols = np.einsum("fchw,nfij->chwnij", w, dout).reshape(C * HH * WW, -1)
-    return col2im_loops(dcols, x.shape, HH, WW, s, p), dw, dout.sum(axis=(0, 2, 3))
+    return col2im_fancy(dcols, x_in.shape, HH, WW, s, p), dw, dout.sum(axis=(0, 2, 3))
 
 
-def bwd_stub(dout, cache):
+def lbwd_stub(dout, cache):
     raise NotImplementedError
 
 
-def _pair(backward, forward=fwd_ok):
-    return {"conv_forward": forward, "conv_backward": backward}
+def lbwd_einsum_dout_direct(dout, cache):
+    x_in, w, _b, conv_param, cols = cache
+    s, p = _param(conv_param)
+    N, C, _H, _W = x_in.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = dout.shape[2:]
+    d = dout.reshape(F, N, Ho, Wo)
+    dw = np.einsum("fnij,chwnij->fchw", d, cols.reshape(C, HH, WW, N, Ho, Wo))
+    dcols = np.einsum("fchw,fnij->chwnij", w, d).reshape(C * HH * WW, -1)
+    return col2im_fancy(dcols, x_in.shape, HH, WW, s, p), dw, dout.sum(axis=(0, 2, 3))
 
 
-FORWARD_MUTANTS = {
-    "not-implemented": [fwd_stub],
-    "bad-return": [fwd_out_only],
-    "wrong-shape": [fwd_wrong_shape],
-    "hw-swapped": [
-        make_forward(reshape="hw"),
-        fwd_hw_swapped_sample,
-        fwd_hw_swapped_seed,
-        fwd_hw_swapped_nlf,
-    ],
-    "filter-hw-swapped": [make_forward(im2col_taps_transposed)],
-    "kernel-flipped": [make_forward(w_flat=_flip)],
-    "stride-ignored": [make_forward(im2col_no_stride)],
-    "pad-ignored": [fwd_no_pad],
-    "weight-flatten-order": [make_forward(w_flat=_hwc)],
-    "gemm-reshape-order": [make_forward(reshape="direct")],
-    "cols-n-fastest": [make_forward(im2col_n_fastest)],
-    "bias-missing": [make_forward(bias="none")],
-    "bias-wrong-axis": [make_forward(bias="last")],
-    "ignores-input": [make_forward(xsrc=x)],
-    "mutates-input": [make_forward(mutate=True)],
-    "dtype-changed": [make_forward(out_dtype=np.float64)],
-    "numerically-loose": [make_forward(dtype=np.float32)],
-}
-
-BACKWARD_MUTANTS = {
-    "not-implemented": [_pair(bwd_stub)],
-    "wrong-shape": [
-        _pair(make_backward(db="keepdims")),
-        _pair(bwd_bias_column_sample),
-        _pair(bwd_bias_row),
-    ],
-    "hw-swapped": [_pair(make_backward(d_flat="hw"))],
-    "dout-not-transposed": [_pair(make_backward(d_flat="direct"))],
-    "db-wrong-axes": [_pair(make_backward(db="per-image"))],
-    "weight-flatten-order": [_pair(make_backward(w_flat=_hwc))],
-    "col2im-not-accumulating": [_pair(make_backward(col2im=col2im_assign))],
-    "col2im-uncropped": [_pair(make_backward(col2im=col2im_uncropped))],
-    "pad-zero-crop": [_pair(make_backward(col2im=col2im_negative_crop))],
-    "ignores-input": [_pair(make_backward(ones=True))],
-    "mutates-input": [_pair(make_backward(mutate=True))],
-    "dtype-changed": [_pair(make_backward(out_dtype=np.float64))],
-    "numerically-loose": [_pair(make_backward(dtype=np.float32))],
-}
-
-MUTANTS = {("layer_forward", code): fs for code, fs in FORWARD_MUTANTS.items()}
-MUTANTS.update({("layer_backward", code): fs for code, fs in BACKWARD_MUTANTS.items()})
+def lbwd_einsum_db_keepdims(dout, cache):
+    dx, dw, db = lbwd_einsum(dout, cache)
+    return dx, dw, db[None, :]
 
 
-def _torch(*funcs):
-    """The torch-based alternatives, when torch is installed (an optional test oracle)."""
-    import importlib.util
-
-    return list(funcs) if importlib.util.find_spec("torch") is not None else []
+def _pair(backward, forward=lfwd_loops):
+    return {"conv_backward": backward, "conv_forward": forward}
 
 
-VALID = {
-    "layer_forward": [fwd_ok, fwd_einsum, fwd_cols_transposed_gemm, *_torch(fwd_torch)],
-    "layer_backward": [_pair(bwd_ok), _pair(bwd_einsum), *_torch(_pair(bwd_torch, fwd_torch))],
-}
+LF, LB = "layer_forward", "layer_backward"
+MUTANTS = [
+    mutant(LF, "not-implemented", "gemm", lfwd_stub),
+    mutant(LF, "bad-return", "gemm", lfwd_out_only),
+    mutant(LF, "hw-swapped", "gemm", fwd_gemm_seed_hw),
+    mutant(LF, "hw-swapped", "gemm", gemm_forward(reshape="hw", name="lfwd_gemm_reshape_hw")),
+    mutant(
+        LF, "weight-flatten-order", "gemm", layer_forward(w_flat="hwc", name="lfwd_loops_w_hwc")
+    ),
+    mutant(
+        LF,
+        "weight-flatten-order",
+        "fancy",
+        layer_forward(im2col_fancy, w_flat="hwc", name="lfwd_fancy_w_hwc"),
+    ),
+    mutant(LF, "weight-flatten-order", "einsum", lfwd_einsum_w_hwc),
+    mutant(
+        LF, "gemm-reshape-order", "gemm", layer_forward(reshape="direct", name="lfwd_loops_direct")
+    ),
+    mutant(
+        LF,
+        "gemm-reshape-order",
+        "fancy",
+        layer_forward(im2col_fancy, reshape="direct", name="lfwd_fancy_direct"),
+    ),
+    mutant(
+        LF, "cols-n-fastest", "gemm", layer_forward(im2col_loops_n_fastest, name="lfwd_n_fastest")
+    ),
+    mutant(LF, "bias-missing", "gemm", layer_forward(bias="none", name="lfwd_loops_no_bias")),
+    mutant(LF, "bias-missing", "einsum", lfwd_einsum_no_bias),
+    mutant(LF, "bias-wrong-axis", "gemm", fwd_gemm_bias_column),
+    mutant(LF, "ignores-input", "einsum", lfwd_einsum_global),
+    mutant(
+        LF, "dtype-changed", "gemm", layer_forward(out_dtype=np.float64, name="lfwd_loops_float64")
+    ),
+    mutant(
+        LF,
+        "numerically-loose",
+        "fancy",
+        layer_forward(im2col_fancy, dtype=np.float32, name="lfwd_fancy_float32"),
+    ),
+    mutant(LB, "not-implemented", "gemm", _pair(lbwd_stub)),
+    mutant(
+        LB,
+        "wrong-shape",
+        "gemm",
+        _pair(layer_backward(db="keepdims", name="lbwd_loops_db_keepdims")),
+    ),
+    mutant(LB, "wrong-shape", "einsum", _pair(lbwd_einsum_db_keepdims, lfwd_einsum)),
+    mutant(
+        LB,
+        "dout-not-transposed",
+        "gemm",
+        _pair(layer_backward(d_flat="direct", name="lbwd_loops_dout_direct")),
+    ),
+    mutant(
+        LB,
+        "dout-not-transposed",
+        "fancy",
+        _pair(
+            layer_backward(col2im_fancy, d_flat="direct", name="lbwd_fancy_dout_direct"), lfwd_fancy
+        ),
+    ),
+    mutant(LB, "dout-not-transposed", "einsum", _pair(lbwd_einsum_dout_direct, lfwd_einsum)),
+    mutant(
+        LB,
+        "weight-flatten-order",
+        "gemm",
+        _pair(layer_backward(w_flat="hwc", name="lbwd_loops_w_hwc")),
+    ),
+    mutant(LB, "weight-flatten-order", "gemm", _pair(bwd_gemm_seed_w_order, fwd_gemm)),
+    mutant(
+        LB,
+        "col2im-not-accumulating",
+        "gemm",
+        _pair(layer_backward(col2im_loops_assign, name="lbwd_col2im_assign")),
+    ),
+    mutant(
+        LB,
+        "col2im-not-accumulating",
+        "fancy",
+        _pair(layer_backward(col2im_fancy_plus_equals, name="lbwd_col2im_plus_equals"), lfwd_fancy),
+    ),
+    mutant(
+        LB,
+        "col2im-uncropped",
+        "gemm",
+        _pair(layer_backward(col2im_loops_uncropped, name="lbwd_col2im_uncropped")),
+    ),
+    mutant(
+        LB,
+        "pad-zero-crop",
+        "gemm",
+        _pair(layer_backward(col2im_loops_zero_crop, name="lbwd_col2im_zero_crop")),
+    ),
+    mutant(
+        LB,
+        "hw-swapped",
+        "gemm",
+        _pair(gemm_backward(d_flat="hw", name="lbwd_gemm_dout_hw"), fwd_gemm),
+    ),
+]
+
+VALID = [
+    Valid(LF, "gemm", lfwd_loops),
+    Valid(LF, "fancy", lfwd_fancy),
+    Valid(LF, "einsum", lfwd_einsum),
+    Valid(LF, "gemm", fwd_gemm_rows),
+    Valid(LF, "gemm", lfwd_n_fastest_consistent),
+    Valid(LB, "gemm", _pair(lbwd_loops)),
+    Valid(LB, "fancy", _pair(lbwd_fancy, lfwd_fancy)),
+    Valid(LB, "einsum", _pair(lbwd_einsum, lfwd_einsum)),
+    Valid(LB, "gemm", _pair(bwd_gemm, fwd_gemm)),
+]
