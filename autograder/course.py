@@ -8,12 +8,14 @@ student's own) and a hash of the graded tests (part of every submission's hash).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import notebook as nbmod
+from .output.files import atomic_write
 from .release import source_notebooks, student_version
 
 __all__ = ["Course", "default_source_dir", "load_course"]
@@ -48,17 +50,46 @@ def default_source_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "notebooks"
 
 
+def _read_notebook(path: Path) -> dict:
+    """What the grader needs of one source notebook (plain data)."""
+    import nbformat
+
+    nb = nbformat.from_dict(nbmod.read(path))
+    student = student_version(nb)
+    tests = nbmod.graded_tests(nb)
+    blob = json.dumps([t.to_dict() for t in tests], sort_keys=True)
+    return {
+        "tests": [t.to_dict() for t in tests],
+        "instructor_cells": sorted(nbmod.cell_sources(nb) | nbmod.cell_sources(student)),
+        "hash": hashlib.sha256(blob.encode()).hexdigest()[:16],
+    }
+
+
+def _cache_file(paths) -> Path:
+    """Where the course read from ``paths`` is kept: releasing a notebook runs nbgrader,
+    which costs seconds at every start; the same sources give the same course."""
+    from .cython_cache import default_root
+    from .settings import GRADER_VERSION
+
+    h = hashlib.sha256(GRADER_VERSION.encode())
+    for p in paths:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return default_root() / "courses" / f"course-{h.hexdigest()[:24]}.json"
+
+
 def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:
     source_dir = Path(source_dir or default_source_dir())
     paths = source_notebooks(source_dir)
     if not paths:
         raise FileNotFoundError(f"no source notebooks (*.ipynb) in {source_dir}")
-    tests, release_sources, hashes = {}, {}, {}
-    for p in paths:
-        nb = nbmod.read(p)
-        student = student_version(nb)
-        tests[p.stem] = nbmod.graded_tests(nb)
-        release_sources[p.stem] = nbmod.cell_sources(nb) | nbmod.cell_sources(student)
-        blob = json.dumps([t.to_dict() for t in tests[p.stem]], sort_keys=True)
-        hashes[p.stem] = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    return Course(source_dir, assignment, tests, release_sources, hashes)
+    cache = _cache_file(paths)
+    try:
+        read = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        read = {p.stem: _read_notebook(p) for p in paths}
+        with contextlib.suppress(OSError):  # a cache that cannot be written is no cache
+            atomic_write(cache, json.dumps(read))
+    tests = {stem: [nbmod.TestSpec(**t) for t in d["tests"]] for stem, d in read.items()}
+    instructor = {stem: set(d["instructor_cells"]) for stem, d in read.items()}
+    hashes = {stem: d["hash"] for stem, d in read.items()}
+    return Course(source_dir, assignment, tests, instructor, hashes)

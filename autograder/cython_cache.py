@@ -27,6 +27,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from .sandbox.protocol import cython_module
+
 __all__ = ["BuildCache", "default_root", "module_name", "typing_name"]
 
 
@@ -60,20 +62,9 @@ def version_key() -> str:
 
 
 def module_name(source: str) -> str | None:
-    """The module IPython's ``%%cython`` builds ``source`` into (None when it names its
-    own module or forces a new one each time: such a cell is never shared)."""
-    import Cython
-
-    first, _, cell = source.lstrip().partition("\n")
-    line = first[len("%%cython") :].strip()
-    words = line.split()
-    if any(w in ("-n", "--name", "-f", "--force", "--pgo") for w in words) or any(
-        w.startswith("--name=") for w in words
-    ):
-        return None
-    code = cell if cell.endswith("\n") else cell + "\n"
-    key = (code, line, sys.version_info, sys.executable, Cython.__version__)
-    return "_cython_magic_" + hashlib.sha256(str(key).encode("utf-8")).hexdigest()
+    """The module a ``%%cython`` cell builds into (:func:`~autograder.sandbox.protocol.
+    cython_module`, which the worker uses to load a cached build)."""
+    return cython_module(source)
 
 
 def typing_name(source: str) -> str:

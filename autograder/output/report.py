@@ -1,23 +1,22 @@
 """The class report, ``report.html`` — one self-contained page.
 
 Score histogram, mistake frequencies, per-test pass rates and statuses, the
-slowest submissions and every integrity flag (charts are matplotlib PNGs
-inlined as base64: no internet assets).  Given the feedback folder, every
+slowest submissions and every integrity flag (charts are inline SVG: no
+images, no internet assets).  Given the feedback folder, every
 student's notebook links to its feedback page (relative links, so the output
 folder can be moved or served as it is).
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
 from ..evaluate import STATUSES
+from .charts import hbars, histogram
 from .files import atomic_write
 
 __all__ = ["write_report"]
@@ -27,44 +26,20 @@ def _e(x) -> str:
     return html.escape(str(x))
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode()
-    return f"<img alt='chart' src='data:image/png;base64,{data}'>"
-
-
 def _charts(totals, max_score, mistakes, rates):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = {}
-    fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(list(totals.values()), bins=min(20, max(5, int(max_score) + 1)), range=(0, max_score))
-    ax.set_xlabel("score")
-    ax.set_ylabel("students")
-    ax.set_title("Score distribution")
-    out["hist"] = _png(fig)
+    out = {
+        "hist": histogram(
+            list(totals.values()), 0, max_score, min(20, max(5, int(max_score) + 1)),
+            "Score distribution", "score",
+        )
+    }  # fmt: skip
     if mistakes:
-        items = mistakes.most_common(15)[::-1]
-        fig, ax = plt.subplots(figsize=(6, 0.35 * len(items) + 1))
-        ax.barh([k for k, _ in items], [v for _, v in items], color="#cf222e")
-        ax.set_xlabel("tests")
-        ax.set_title("Mistakes diagnosed")
-        out["mistakes"] = _png(fig)
+        out["mistakes"] = hbars(mistakes.most_common(15), "Mistakes diagnosed", "tests", "#cf222e")
     if rates:
-        names = list(rates)
-        fig, ax = plt.subplots(figsize=(6, 0.35 * len(names) + 1))
-        ax.barh(names[::-1], [rates[n] * 100 for n in names][::-1], color="#1a7f37")
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("% of students passing")
-        ax.set_title("Pass rate per test")
-        out["rates"] = _png(fig)
+        out["rates"] = hbars(
+            [(n, rates[n] * 100) for n in rates], "Pass rate per test", "% of students passing",
+            "#1a7f37", xmax=100,
+        )  # fmt: skip
     return out
 
 

@@ -53,12 +53,33 @@ __all__ = [
     "TestTask",
     "WorkerJob",
     "array_file",
+    "cython_module",
     "decode",
     "encode",
 ]
 
 #: the index of a test's outcomes in its folder, and the name of each array file
 PAYLOAD_INDEX = "payload.json"
+
+
+def cython_module(source: str) -> str | None:
+    """The module IPython's ``%%cython`` magic builds the cell ``source`` into (as the
+    magic names it: a hash of the cell, its options, the Python and Cython versions), or
+    None when the cell names its own module or forces a new one each time."""
+    import hashlib
+    import sys
+    from importlib.metadata import version
+
+    first, _, cell = source.lstrip().partition("\n")
+    line = first[len("%%cython") :].strip()
+    words = line.split()
+    if any(
+        w in ("-n", "--name", "-f", "--force", "--pgo") or w.startswith("--name=") for w in words
+    ):
+        return None
+    code = cell if cell.endswith("\n") else cell + "\n"
+    key = (code, line, sys.version_info, sys.executable, version("Cython"))
+    return "_cython_magic_" + hashlib.sha256(str(key).encode("utf-8")).hexdigest()
 
 
 def array_file(outcome: int, array: int) -> str:

@@ -116,7 +116,7 @@ def prologue(job: protocol.WorkerJob) -> Worker:
     if job.compile_only:
         _compile_only()
     shell.history_manager.enabled = False
-    if any(c.source.lstrip().startswith("%%cython") for c in job.cells):
+    if job.compile_only:
         shell.run_line_magic("load_ext", "Cython")
     shell.run_cell("pass", store_history=False)
     worker = Worker(job, shell, tail, check, watch, snapshot.take())
@@ -154,20 +154,56 @@ def _analyse_kernels(source: str) -> None:
         json.dump(verdicts, fh)
 
 
+def _cached_build(source: str):
+    """The module a ``%%cython`` cell was already built into (the compile jobs put the
+    builds where the magic keeps them), or None.  Loading it directly spares the
+    Cython magic, whose import costs a second or two per notebook."""
+    import glob
+    import importlib.util
+
+    name = protocol.cython_module(source)
+    folder = os.path.join(os.environ.get("XDG_CACHE_HOME", "."), "ipython", "cython")
+    found = sorted(glob.glob(os.path.join(folder, f"{name}.*.so"))) if name else []
+    if not found:
+        return None
+    spec = importlib.util.spec_from_file_location(name, found[0])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_cython(w: Worker, source: str):
+    """Run a ``%%cython`` cell: its cached build's names into the namespace (as the magic
+    does), else the magic itself (loaded the first time it is needed)."""
+    module = None if w.job.compile_only else _cached_build(source)
+    if module is None:
+        if "cython" not in w.shell.magics_manager.magics.get("cell", {}):
+            w.shell.run_line_magic("load_ext", "Cython")
+        return w.shell.run_cell(source, store_history=False, silent=False)
+    names = getattr(module, "__all__", None) or [k for k in vars(module) if not k.startswith("_")]
+    w.shell.push({k: getattr(module, k) for k in names if hasattr(module, k)})
+    return None
+
+
 def run_cell(w: Worker, cell: protocol.CellTask) -> None:
     emit(protocol.CellStart(i=cell.index))
     t0 = time.perf_counter()
     status, error = "ok", None
     try:
         with alarm(w.job.cell_timeout):
-            result = w.shell.run_cell(cell.source, store_history=False, silent=False)
-        exc = result.error_in_exec or result.error_before_exec
+            if cell.source.lstrip().startswith("%%cython"):
+                result = _run_cython(w, cell.source)
+            else:
+                result = w.shell.run_cell(cell.source, store_history=False, silent=False)
+        exc = (result.error_in_exec or result.error_before_exec) if result is not None else None
         if exc is not None:
             status, error = classify(exc), describe(exc)
     except Timeout as exc:
         status, error = "timeout", describe(exc)
     except MemoryError as exc:
         status, error = "oom", describe(exc)
+    except Exception as exc:  # a cached Cython module that raised while it was imported
+        status, error = "error", describe(exc)
     output = w.tail.take()
     source = cell.source.lstrip()
     cython = status == "ok" and source.startswith("%%cython")
