@@ -27,17 +27,15 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from .installation import cache_root
 from .sandbox.protocol import cython_module
 
 __all__ = ["BuildCache", "default_root", "module_name", "typing_name"]
 
 
 def default_root() -> Path:
-    """``$CS_CONV_CACHE``, else ``$XDG_CACHE_HOME/cs_conv/grader``, else ``~/.cache/...``."""
-    if os.environ.get("CS_CONV_CACHE"):
-        return Path(os.environ["CS_CONV_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "cs_conv", "grader")
+    """The grader's cache folder (:func:`autograder.installation.cache_root`)."""
+    return cache_root()
 
 
 @functools.cache

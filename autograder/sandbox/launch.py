@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..installation import cs_conv_dir, grader_dir, library_paths, python_dirs, sandbox_view
-from ..settings import POLICY
+from ..settings import GRADING_CFLAGS, POLICY
 
 __all__ = [
     "Mask",
@@ -293,6 +293,7 @@ def build_command(
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "LANG": "C.UTF-8",
+        "CFLAGS": GRADING_CFLAGS,
         "TMPDIR": "/tmp",
         "CS_CONV_EVENT_FD": str(event_fd),
     }

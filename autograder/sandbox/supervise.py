@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..installation import matplotlib_fonts
 from ..settings import POLICY, Limits
 from . import launch, protocol
 from .payload import load_payload
@@ -218,6 +219,10 @@ class _Supervisor:
         lib_dir = sub / CYTHON_DIR
         lib_dir.mkdir(parents=True)
         (sub / ".cs_conv" / "home").mkdir()
+        if any("matplotlib" in c.source for c in self.job.cells):
+            (sub / ".cs_conv" / "mpl").mkdir()
+            for f in matplotlib_fonts():
+                shutil.copyfile(f, sub / ".cs_conv" / "mpl" / f.name)
         if self.job.cython_cache and os.path.isdir(self.job.cython_cache):
             shutil.copytree(self.job.cython_cache, lib_dir, dirs_exist_ok=True)
         jobdir.mkdir()

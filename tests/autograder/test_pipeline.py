@@ -73,3 +73,23 @@ def test_killed_midway_loses_nothing_and_rerun_completes(tmp_path):
     run = grade(tmp_path / "submitted", tmp_path / "out", workers=2, force=True, **kw)
     assert (run.graded, run.skipped) == (2, 0)
     assert (tmp_path / "out" / "grades.csv").read_text() == first
+
+
+def test_a_changed_notebook_is_the_only_one_graded_again(tmp_path):
+    """Incremental regrading: one student edits one notebook, the class is graded again,
+    and only that notebook is run (the others keep their grades by their hash)."""
+    src = _course(tmp_path)
+    kw = dict(source_dir=src, assignment="hw", limits=Limits(cell_timeout=60, test_timeout=60))
+    run = grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw)
+    assert (run.graded, run.skipped) == (2, 0)
+    path = tmp_path / "submitted" / "bob" / "hw" / "nb.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[0].source = SOLUTION  # bob fixes his answer
+    nbformat.write(nb, str(path))
+    run = grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw)
+    assert (run.graded, run.skipped) == (1, 1)
+    assert (tmp_path / "out" / "grades.csv").read_text().splitlines()[1:] == [
+        "ann,hw,nb,t,pass,2,2,",
+        "bob,hw,nb,t,pass,2,2,",
+    ]
+    assert (grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw).graded) == 0

@@ -111,8 +111,11 @@ def prologue(job: protocol.WorkerJob) -> Worker:
     stand_ins.install(job.hidden_modules)
     watch = _start_watch(job) if check is not None else None
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell = InteractiveShell.instance(colors="NoColor")
+    # no history database: a third of the shell's start, and nothing to keep
+    quiet = Config({"HistoryManager": {"enabled": False}})
+    shell = InteractiveShell.instance(colors="NoColor", config=quiet)
     if job.compile_only:
         _compile_only()
     shell.history_manager.enabled = False
