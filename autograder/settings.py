@@ -76,6 +76,10 @@ class Limits:
     )  # fmt: skip
     grace: float = setting(3.0, "after an alarm-based timeout, before SIGKILL", unit="s")
     max_restarts: int = setting(6, "fresh workers started for one notebook after crashes")
+    max_payload: int = setting(
+        64 * _MIB, "arrays one test may return (refused in the worker beyond)", unit="MiB",
+        scale=_MIB,
+    )  # fmt: skip
 
     def __post_init__(self):
         for f in fields(self):

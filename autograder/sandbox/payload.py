@@ -26,7 +26,7 @@ MAX_OUTCOMES = 256
 _NAME = re.compile(r"^[0-9]+_[0-9]+\.npy$")
 
 
-def _load_npy(path: Path):
+def _load_npy(path: Path, limit: int = MAX_ARRAYS_BYTES):
     with open(path, "rb") as fh:
         version = np.lib.format.read_magic(fh)
         if version == (1, 0):
@@ -37,13 +37,13 @@ def _load_npy(path: Path):
             raise ValueError(f"unsupported .npy version {version}")
         if dtype.kind not in "biuf" or dtype.hasobject:
             raise ValueError(f"array of dtype {dtype} (only numbers are accepted)")
-        if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize > MAX_ARRAYS_BYTES:
+        if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize > limit:
             raise ValueError("array too large")
     return np.load(path, allow_pickle=False)
 
 
-def load_payload(folder) -> tuple[list | None, str | None]:
-    """``(payloads, None)`` or ``(None, problem)``."""
+def load_payload(folder, limit: int = MAX_ARRAYS_BYTES) -> tuple[list | None, str | None]:
+    """``(payloads, None)`` or ``(None, problem)``; at most ``limit`` bytes of arrays."""
     folder = Path(folder)
     index = folder / PAYLOAD_INDEX
     try:
@@ -66,9 +66,9 @@ def load_payload(folder) -> tuple[list | None, str | None]:
                 if path.is_symlink() or not path.is_file():
                     return None, f"missing array file {fname}"
                 total += path.stat().st_size
-                if total > MAX_ARRAYS_BYTES:
+                if total > limit:
                     return None, "the outcomes are too large"
-                arrays[str(name)] = _load_npy(path)
+                arrays[str(name)] = _load_npy(path, limit)
             out.append({"meta": item.get("meta"), "arrays": arrays})
         return out, None
     except (OSError, ValueError, TypeError) as exc:

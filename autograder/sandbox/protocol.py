@@ -156,6 +156,7 @@ class WorkerJob:
     allowed: tuple = ()  # ... except these
     hidden_modules: tuple = ()  # cs_conv modules the sandbox masks: stand-ins replace them
     rlimits: dict = field(default_factory=dict)  # memory, cpu, nproc, fsize
+    max_payload: int = 64 * 1024**2  # bytes of arrays one test may return
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

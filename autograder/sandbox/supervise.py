@@ -258,6 +258,7 @@ class _Supervisor:
             allowed=POLICY.allowed,
             hidden_modules=launch.reference_mask().hidden_modules if self.kind == "bwrap" else (),
             rlimits={"memory": lim.memory, "cpu": lim.cpu, "nproc": lim.nproc, "fsize": lim.fsize},
+            max_payload=lim.max_payload,
         )
 
     def _run_once(self, base: Path) -> bool:
@@ -332,8 +333,7 @@ class _Supervisor:
                 state["done"] = True
                 deadline = now + lim.grace
 
-    @staticmethod
-    def _test_entry(ev: protocol.TestEnd, out: Path) -> dict:
+    def _test_entry(self, ev: protocol.TestEnd, out: Path) -> dict:
         entry = {
             "status": ev.status,
             "error": ev.error,
@@ -343,7 +343,7 @@ class _Supervisor:
             "hook_removed": ev.hook_removed,
         }
         if ev.status == "ok":
-            entry["payload"], problem = load_payload(out / ev.dir)
+            entry["payload"], problem = load_payload(out / ev.dir, limit=self.limits.max_payload)
             if problem:
                 entry.update(status="error", error=problem)
         return entry

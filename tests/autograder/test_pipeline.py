@@ -93,3 +93,24 @@ def test_a_changed_notebook_is_the_only_one_graded_again(tmp_path):
         "bob,hw,nb,t,pass,2,2,",
     ]
     assert (grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw).graded) == 0
+
+
+def test_an_enormous_result_is_refused_in_the_worker(tmp_path):
+    """A function that returns arrays far beyond the documented shapes: the worker refuses
+    to write them (the limit of one test's payload), the grader never reads them."""
+    src = _course(tmp_path)
+    path = tmp_path / "submitted" / "bob" / "hw" / "nb.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[0].source = (
+        "import numpy as np\n\n\ndef im2col(x, HH, WW, stride=1, pad=0):\n"
+        "    return np.ones((2000, 1999))  # 32 MB per case, far beyond the layout\n"
+    )
+    nbformat.write(nb, str(path))
+    kw = dict(source_dir=src, assignment="hw", limits=Limits(cell_timeout=60, test_timeout=60))
+    grade(tmp_path / "submitted", tmp_path / "out", workers=1, **kw)
+    rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
+    assert "bob,hw,nb,t,error,0,2," in rows
+    import json
+
+    record = json.loads((tmp_path / "out" / "results" / "bob" / "hw" / "nb.json").read_text())
+    assert "MiB a test may return" in record["tests"][0]["message"]

@@ -258,7 +258,7 @@ def run_test(w: Worker, n: int, test: protocol.TestTask) -> None:
         try:
             with alarm(w.job.test_timeout):
                 payloads = _outcomes(w, test, funcs)
-            write_payload(os.path.join(w.job.out_dir, f"test{n}"), payloads)
+            write_payload(os.path.join(w.job.out_dir, f"test{n}"), payloads, w.job.max_payload)
         except Timeout as exc:
             status, error = "timeout", describe(exc)
         except MemoryError as exc:

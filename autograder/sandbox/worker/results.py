@@ -15,10 +15,22 @@ from ..protocol import PAYLOAD_INDEX, array_file
 __all__ = ["write_payload"]
 
 
-def write_payload(out_dir, payloads) -> None:
-    """Write ``payloads`` (each ``{"meta", "arrays"}``) to ``out_dir``, the index last."""
+def write_payload(out_dir, payloads, limit: int | None = None) -> None:
+    """Write ``payloads`` (each ``{"meta", "arrays"}``) to ``out_dir``, the index last.
+
+    Arrays of more than ``limit`` bytes in all are refused (ValueError) before any is
+    written: an answer that returns an enormous array never reaches the grader.
+    """
     import numpy as np
 
+    total = sum(
+        np.asarray(a).nbytes for p in payloads for a in dict(p.get("arrays") or {}).values()
+    )
+    if limit is not None and total > limit:
+        raise ValueError(
+            f"the results of this test take {total / 2**20:.0f} MiB, more than the "
+            f"{limit / 2**20:.0f} MiB a test may return: return arrays of the documented shapes"
+        )
     os.makedirs(out_dir, exist_ok=True)
     meta = []
     for i, p in enumerate(payloads):
