@@ -242,6 +242,50 @@ def attacks(secrets: dict) -> dict:
                 )
             ],
         ),
+        # the fancy stage answered with a Python loop over every window
+        "fancy_by_loops": (
+            "03_im2col_fancy",
+            [
+                (
+                    "replace",
+                    "im2col",
+                    "import numpy as np\n\n\ndef im2col(x, HH, WW, stride=1, pad=0):\n"
+                    "    N, C, H, W = x.shape\n"
+                    "    Ho = (H + 2 * pad - HH) // stride + 1\n"
+                    "    Wo = (W + 2 * pad - WW) // stride + 1\n"
+                    "    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))\n"
+                    "    cols = np.empty((C * HH * WW, N * Ho * Wo), dtype=x.dtype)\n"
+                    "    for n in range(N):\n"
+                    "        for i in range(Ho):\n"
+                    "            for j in range(Wo):\n"
+                    "                t, l = i * stride, j * stride\n"
+                    "                cols[:, (n * Ho + i) * Wo + j] = xp[n, :, t:t + HH, l:l + WW].ravel()\n"
+                    "    return cols",
+                )
+            ],
+        ),
+        # the Cython stage answered with an untyped kernel (Python objects in its loops)
+        "untyped_kernel": (
+            "04_cython",
+            [
+                (
+                    "replace",
+                    "im2col_kernel",
+                    "%%cython\n# cython: language_level=3\n\n\n"
+                    "def im2col_kernel(x_pad, cols, HH, WW, stride, H_out, W_out):\n"
+                    "    N, C = x_pad.shape[0], x_pad.shape[1]\n"
+                    "    for c in range(C):\n"
+                    "        for di in range(HH):\n"
+                    "            for dj in range(WW):\n"
+                    "                for n in range(N):\n"
+                    "                    for i in range(H_out):\n"
+                    "                        for j in range(W_out):\n"
+                    "                            col = (n * H_out + i) * W_out + j\n"
+                    "                            cols[(c * HH + di) * WW + dj, col] = x_pad[\n"
+                    "                                n, c, i * stride + di, j * stride + dj]",
+                )
+            ],
+        ),
         # a library that convolves, reached by computed names: only the watch sees it
         "library_computed": (
             NB,
@@ -524,6 +568,18 @@ EXPECT = {
         reason=["cs_conv.check.mutations"],
         note="the checkers' mutations are reference code too",
     ),
+    "fancy_by_loops": _e(
+        {"im2col_fancy": ("fail", 0)},
+        reason=["python-loops"],
+        note="the stage is enforced: a loop over windows is not fancy indexing",
+        max_points=6,
+    ),
+    "untyped_kernel": _e(
+        {"im2col_cython": ("fail", 0), "im2col_kernel_typed": ("fail", 0)},
+        reason=["untyped-kernel"],
+        note="right values from Python objects: the Cython stage is enforced",
+        max_points=6,
+    ),
     "library_computed": _e(
         {"conv_forward_naive": ("tampered", 0), "conv_backward_naive": ("tampered", 0)},
         reason=["called forbidden code while graded: scipy.signal"],
@@ -702,6 +758,8 @@ ATTACK = {
     "monitor_off_and_restored": "saves the profile hook, switches it off, calls the reference, puts it back",
     "reference_source_loaded": "loads the reference's source file under another module name",
     "mutations_reused": "computes the convolution with the checkers' own mutation helpers",
+    "fancy_by_loops": "notebook 3's `im2col` written with a Python loop over every window",
+    "untyped_kernel": "notebook 4's im2col kernel in plain Python (no type in its loops)",
     "library_computed": "`conv_forward` by `scipy.signal.correlate`, reached through computed names",
     "scratch_comparison": "(not an attack) a scratch cell compares its answer with `scipy.signal.correlate`",
     "read_secrets": "reads the source notebooks, the grader's code, the grade store, other students; its `conv_output_shape` (used by its `conv_forward`) is right only if a read succeeded",

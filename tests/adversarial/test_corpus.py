@@ -167,6 +167,8 @@ def test_attack_outcome(graded, student):
                 assert t["status"] == status, (gid, t["status"], t["message"])
             else:
                 assert t["status"] != "pass", gid
+        elif t["status"] == "manual":  # a written answer: the instructor grades it
+            assert t["points"] == 0, (gid, t)
         else:
             assert (t["status"], t["points"]) == ("pass", t["max_points"]), (gid, t["message"])
     for want in exp["flags"]:
