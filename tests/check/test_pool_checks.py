@@ -380,3 +380,26 @@ def test_channels_pooled_together_are_named_from_the_reshape_error():
         return out.reshape(*out.shape[:2], -1, 7), cache
 
     assert CHECKERS["pool_forward"].check(forward, key="corpus", shrink=False).mistakes == []
+
+
+def test_a_crash_no_rule_reads_is_shown_as_it_is_when_its_variant_predicted_it():
+    """Crashes only, each with the message a variant predicts (the channels reshape, here
+    into another shape than the output's, so no rule reads it): the code is named and the
+    evidence is the error itself."""
+    checker = CHECKERS["pool_forward"]
+    cases = checker.make_cases("corpus")
+    outcomes = []
+    for case in cases:
+        sp = case.spec
+        if sp.C == 1:
+            out, _ = pooling.max_pool_forward(case.arrays()["x"], sp.pool_param)
+            outcomes.append(Outcome(case.index, outputs={"out": out}))
+        else:
+            message = f"cannot reshape array of size {sp.N * sp.H_out * sp.W_out} into shape (7,7)"
+            outcomes.append(
+                Outcome(case.index, status="error", error_type="ValueError", error_message=message)
+            )
+    result = checker.evaluate(cases, outcomes, stage="loops")
+    assert result.mistakes == ["pool-across-channels"], result.message
+    flat = " ".join(result.message.split())
+    assert "into shape (7,7)`, the error this mistake gives on these sizes" in flat
