@@ -81,13 +81,17 @@ def _fitting(sp, PH, PW, sh, sw):
     return (sp.H - PH) // sh + 1, (sp.W - PW) // sw + 1
 
 
-def reshaped_max(c, geometry):
+def reshaped_max(c, geometry, validated: bool = False):
     """The maxima of the windows that fit, reshaped to ``(N, C, H_out, W_out)``: a crash
-    that says their count where it is not ``N*C*H_out*W_out``."""
+    that says their count where it is not ``N*C*H_out*W_out``.
+
+    ``validated``: an im2col that refuses a geometry that does not tile the image (a
+    crash in the student's own words) made the windows.
+    """
     sp = c.spec
     PH, PW, sh, sw = geometry
     fit = _fitting(sp, PH, PW, sh, sw)
-    if fit is None:
+    if fit is None or (validated and ((sp.H - PH) % sh or (sp.W - PW) % sw)):
         return None
     h, w = fit
     if h * w != sp.H_out * sp.W_out:
@@ -185,6 +189,15 @@ def forward_reshaped() -> list[Variant]:
             f"Your output is the maxima of {words}, as many as fit in the image, reshaped to "
             "(N, C, H_out, W_out) (an im2col or sliding windows).",
             lambda c, g=g: reshaped_max(c, g(c.spec)),
+        )
+        for code, words, g in GEOMETRIES
+    ]
+    out += [
+        Variant(
+            code,
+            f"Your output is the maxima of {words}, from an im2col that refuses a geometry "
+            "that does not tile the image, reshaped to (N, C, H_out, W_out).",
+            lambda c, g=g: reshaped_max(c, g(c.spec), validated=True),
         )
         for code, words, g in GEOMETRIES
     ]

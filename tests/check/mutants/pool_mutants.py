@@ -392,6 +392,14 @@ def fwd_vec_window_shifted(x, pool_param):
     return windows(xp[..., 1:], PH, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
 
 
+def fwd_vec_window_short(x, pool_param):
+    """A near miss: windows of pool_height - 1 rows: for a pool of height 1, windows of no
+    rows, whose maximum NumPy refuses (named by nothing)."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    return windows(x, PH - 1, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
+
+
 # ====================================================== more valid forwards
 def fwd_as_strided(x, pool_param):
     """Valid: as_strided windows."""
@@ -746,7 +754,9 @@ def bwd_offset_by_one(dout, cache):
 
 
 # ====================================================== backward, vectorised
-def bwd_vec(dout, cache, *, pick="first", combine="add", offset=True, unravel=None, step=None):
+def bwd_vec(
+    dout, cache, *, pick="first", combine="add", offset=True, unravel=None, step=None, row_shift=0
+):
     """Sliding windows, the argmax of each, and one scatter of dout."""
     x, pool_param = cache
     N, C, Ho, Wo = dout.shape
@@ -763,7 +773,7 @@ def bwd_vec(dout, cache, *, pick="first", combine="add", offset=True, unravel=No
         k = win.argmax(axis=-1)
     a, b = np.unravel_index(k, (PH, PW) if unravel is None else unravel)
     if offset:
-        a = a + sh * np.arange(Ho)[:, None]
+        a = a + sh * np.arange(Ho)[:, None] + row_shift
         b = b + sw * np.arange(Wo)[None, :]
     n = np.arange(N)[:, None, None, None]
     c = np.arange(C)[None, :, None, None]
@@ -1046,6 +1056,12 @@ def bwd_vec_first_write_wins(dout, cache):
     return dx
 
 
+def bwd_vec_offset_by_one(dout, cache):
+    """A near miss: the maximum's row is offset by one more (`a + 1`): an IndexError where
+    that leaves the image, wrong values elsewhere (named by nothing)."""
+    return bwd_vec(dout, cache, row_shift=1)
+
+
 # ===================================================== more valid backwards
 def bwd_bincount(dout, cache):
     """Valid: flat pixel indices and np.bincount with weights."""
@@ -1123,6 +1139,23 @@ def _package_im2col_forward(x, pool_param):
     return cols[arg, np.arange(arg.size)].reshape(N, C, Ho, Wo), (x, pool_param, arg)
 
 
+def _package_im2col_pool_swapped(x, pool_param):
+    """The package's im2col (which refuses a stride that does not tile) with the pool
+    sizes exchanged: it refuses, or the reshape crashes, or the values are wrong."""
+    swapped = {**pool_param, "pool_height": pool_param["pool_width"]}
+    swapped["pool_width"] = pool_param["pool_height"]
+    out, (_, _, arg) = _package_im2col_forward(x, swapped)
+    Ho, Wo = _counts(x, pool_param)
+    return out.reshape(*x.shape[:2], Ho, Wo), (x, pool_param, arg)
+
+
+def _package_im2col_no_stride(x, pool_param):
+    """The package's im2col at stride 1, reshaped to the output: crashes when stride > 1."""
+    out, (_, _, arg) = _package_im2col_forward(x, {**pool_param, "stride": 1})
+    Ho, Wo = _counts(x, pool_param)
+    return out.reshape(*x.shape[:2], Ho, Wo), (x, pool_param, arg)
+
+
 def _package_col2im_backward(dout, cache):
     from cs_conv.im2col_cython import col2im
 
@@ -1151,6 +1184,7 @@ FORWARD_MUTANTS = {
         fwd_vec_pool_swapped,
         fwd_vec_width_for_both,
         fwd_im2col_pool_swapped,
+        _package_im2col_pool_swapped,
     ],
     "pool-stride-confused": [
         fwd_stride_as_pool,
@@ -1167,6 +1201,7 @@ FORWARD_MUTANTS = {
         fwd_vec_no_stride,
         fwd_vec_rows_unstrided,
         fwd_im2col_no_stride,
+        _package_im2col_no_stride,
     ],
     "pool-forward-mean": [fwd_mean, fwd_vec_mean, fwd_im2col_mean],
     "pool-across-channels": [fwd_all_channels, fwd_vec_all_channels, fwd_channel_cols_flat],
@@ -1282,8 +1317,8 @@ BY_BEHAVIOUR = {
 
 # near misses: wrong, but no catalogue mistake (named by nothing)
 NEAR_MISSES = {
-    "pool_forward": [fwd_window_short, fwd_vec_window_shifted],
-    "pool_backward": [_with_loops(bwd_offset_by_one)],
+    "pool_forward": [fwd_window_short, fwd_vec_window_shifted, fwd_vec_window_short],
+    "pool_backward": [_with_loops(bwd_offset_by_one), _with_vec(bwd_vec_offset_by_one)],
 }
 
 BACKWARD_VALID = [
