@@ -83,6 +83,11 @@ def _compatible(checker, code, failing) -> bool:
     return True
 
 
+def _words(checker, family: str) -> str:
+    """How ``checker`` words a family (its ``family_words``, else :data:`FAMILIES`)."""
+    return getattr(checker, "family_words", {}).get(family, FAMILIES[family][1])
+
+
 def name_by_behaviour(checker, records) -> tuple[str, str] | None:
     """``(code, evidence)`` when exactly one family splits the cases, it points at one
     code for this checker, and the failing cases look like that code; else None."""
@@ -96,16 +101,16 @@ def name_by_behaviour(checker, records) -> tuple[str, str] | None:
     n_pass = sum(kind_of(r) == "pass" for r in records)
     return code, (
         f"Your function is right on exactly the {n_pass} cases with "
-        f"{FAMILIES[fams[0]][1]} and wrong on every other one."
+        f"{_words(checker, fams[0])} and wrong on every other one."
     )
 
 
-def hint(records) -> str:
-    """One sentence for the message: the families that split the cases, and what they mean."""
+def hint(records, checker=None) -> str:
+    """One sentence for the message: the families that split the cases, and what they mean
+    (in the words of ``checker``'s ``family_words`` and ``family_means`` where it has them)."""
     fams = families(records)
     if not fams:
         return ""
-    words = " and ".join(FAMILIES[f][1] for f in fams)
-    return (
-        f"Right on exactly the cases with {words}: " + "; or ".join(_MEANS[f] for f in fams) + "."
-    )
+    means = {**_MEANS, **getattr(checker, "family_means", {})}
+    words = " and ".join(_words(checker, f) for f in fams)
+    return f"Right on exactly the cases with {words}: " + "; or ".join(means[f] for f in fams) + "."

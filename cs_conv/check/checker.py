@@ -62,6 +62,11 @@ class Checker:
     family_codes : dict
         Family of :mod:`cs_conv.check.behaviour` -> the one code it means for this
         checker (a function right on exactly that family is named by it).
+    family_words, family_means : dict
+        Family -> how this checker words it, and where it says to look (defaults:
+        :mod:`cs_conv.check.behaviour`'s, in a convolution's terms).
+    layout : str
+        The shapes of the arrays involved, for a message about an error.
     """
 
     name = ""
@@ -77,6 +82,9 @@ class Checker:
     refuses = False
     probe_stages: tuple = ()
     family_codes: ClassVar[dict] = {}
+    family_words: ClassVar[dict] = {}
+    family_means: ClassVar[dict] = {}
+    layout = "x (N, C, H, W), w (F, C, HH, WW), cols (C*HH*WW, N*H_out*W_out)"
 
     @property
     def functions(self) -> tuple:

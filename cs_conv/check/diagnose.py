@@ -171,6 +171,19 @@ def _structural(checker, records, found, explained, d) -> None:
             d.hints["wrong-shape"] = column
 
 
+def _crash_words(crashes, support, code) -> str:
+    """What the crashes say for ``code``: the words of a rule that reads them, or (for
+    crashes a variant predicted to the message, which no rule reads) the first error."""
+    for r in crashes:
+        if code in support[id(r)]:
+            return support[id(r)][code]
+    o = crashes[0].outcome
+    return (
+        f"Your {o.stage} raised `{o.error_type}: {o.error_message}`, the error this "
+        "mistake gives on these sizes."
+    )
+
+
 def _named_by_variants(checker, regular, stage, d, found) -> dict:
     """Codes named from the variants, or else from behaviour; ``{code: [records]}``."""
     own = getattr(checker, "exception_code", None)
@@ -183,7 +196,7 @@ def _named_by_variants(checker, regular, stage, d, found) -> dict:
         crashes = [r for r in recs if kind_of(r) == "crash"]
         evidence = v.evidence
         if crashes and not any(kind_of(r) == "value" for r in recs):
-            evidence = f"{support[id(crashes[0])][code]} {v.evidence}"
+            evidence = f"{_crash_words(crashes, support, code)} {v.evidence}"
         found[code] = evidence
         d.named_variants[code] = [p[0] for p in pairs]
         named[code] = [r for pair in pairs for r in pair[1]]
@@ -222,7 +235,7 @@ def diagnose(checker, records, stage) -> Diagnosis:
             found.pop(code, None)
     d.codes = [c for c in CATALOGUE if c in found]
     d.evidence = found
-    d.behaviour = hint(regular)
+    d.behaviour = hint(regular, checker)
 
     # the case the message shows
     fp_codes = [c for c in d.codes if c in d.named_variants]

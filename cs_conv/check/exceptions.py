@@ -243,16 +243,17 @@ def division_exception(rec):
 
 def crash_support(rec, own_rule=None) -> dict:
     """Every code the error message of crashed ``rec`` supports, with its evidence
-    (``own_rule(rec)``: a checker's own rule, e.g. pooling's reshape of all channels)."""
+    (``own_rule(rec)``: a checker's own rule, e.g. pooling's reshape of all channels;
+    it reads its stage's shapes best, so its words come first)."""
     out: dict = {}
     for rule in (
+        *((own_rule,) if own_rule is not None else ()),
         filter_hw_exception,
         padding_exception,
         bias_exception,
         window_exception,
         dtype_exception,
         division_exception,
-        *((own_rule,) if own_rule is not None else ()),
     ):
         hit = rule(rec)
         if hit is None:

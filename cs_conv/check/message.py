@@ -172,7 +172,7 @@ def compose(checker, label: str, records, diag) -> str:
             text = (
                 "No mistake from the catalogue explains this error. Run your function on "
                 "the smallest failing case above and compare each array's shape with the "
-                "layout: x (N, C, H, W), w (F, C, HH, WW), cols (C*HH*WW, N*H_out*W_out)."
+                f"layout: {checker.layout}."
             )
         else:
             text = (

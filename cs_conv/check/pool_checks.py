@@ -23,6 +23,28 @@ from .pool_variants import backward_variants, forward_variants
 __all__ = ["PoolBackwardChecker", "PoolForwardChecker"]
 
 _STAGES = ("loops", "im2col")
+# a pooling right on exactly one family of cases: the one cause each family has here
+_FAMILIES = {
+    "square-filter": "pool-hw-swapped",
+    "square-output": "hw-swapped",
+    "stride1": "stride-ignored",
+}
+_FAMILY_WORDS = {
+    "square-filter": "square pools (pool_height == pool_width)",
+    "no-overlap": "windows that do not overlap (stride >= pool size)",
+}
+_FAMILY_MEANS = {
+    "square-filter": "look for pool_height and pool_width exchanged: a window's end, a "
+    "count, or the unravelling of a maximum's index",
+    "N1": "look at the order of the (n, c) planes: a reshape in (c, n) order, or dout read "
+    "in another order than the windows",
+    "C1": "look at the channels: each (n, c) plane is pooled on its own, never a maximum over "
+    "all channels, and the planes stay in (n, c) order",
+    "stride1": "look at where the windows start: `i*stride`, with H_out = (H - pool_height) "
+    "// stride + 1; and at the pool size, which is not the stride",
+    "no-overlap": "look at overlapping windows: the gradients of windows that share a "
+    "maximum must add up",
+}
 _OUT_AXES = ("n", "c", "i (output row)", "j (output column)")
 _SHOW_LIMIT = 48
 
@@ -44,6 +66,77 @@ def channels_reshape_exception(rec):
         f"N*C*H_out*W_out are needed (an im2col of x with its channels, a maximum down "
         f"columns of C*PH*PW taps).",
     )
+
+
+POOL_WINDOW_CODES = ("pool-hw-swapped", "pool-stride-confused", "stride-ignored", "hw-swapped")
+"""The pooling codes whose windows can have the wrong size or count, or run past the edge."""
+
+_BOUNDS = re.compile(r"index -?\d+ is out of bounds for axis \d+ with size (\d+)")
+_SHAPE = re.compile(r"\(([\d, ]+)\)")
+_RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape \(([^)]*)\)")
+
+
+def _reshape_hit(sp, size: int, target: str) -> str | None:
+    """Words for a reshape to the output's grid, or of the right dcols to another grid."""
+    dims = [int(v) for v in target.replace(" ", "").split(",") if v.isdigit()]
+    grid = sp.N * sp.C * sp.H_out * sp.W_out
+    if dims[:4] == list(sp.out_shape):
+        return (
+            f"{size} values do not fill the N x C x H_out x W_out = "
+            f"{sp.N}x{sp.C}x{sp.H_out}x{sp.W_out} grid of the output: the windows are "
+            "not H_out x W_out"
+        )
+    if size == grid * sp.HH * sp.WW and len(dims) >= 3 and dims[0] == sp.N * sp.C:
+        return (
+            f"the {size} values of dcols (N*C*H_out*W_out windows of pool_height*pool_width "
+            f"taps) were reshaped to a grid of {dims[1]}x{dims[2]} windows, not "
+            f"H_out x W_out = {sp.H_out}x{sp.W_out}"
+        )
+    return None
+
+
+def _window_grid_hit(rec) -> str | None:
+    """Words for an error that shows windows of the wrong size or count, or None."""
+    o, sp = rec.outcome, rec.case.spec
+    msg = o.error_message
+    bound = _BOUNDS.search(msg)
+    if bound:
+        size = int(bound.group(1))
+        if size in (sp.H, sp.W):
+            return f"an index ran past the edge of the image (an axis of size {size})"
+        return None
+    if "larger than" in msg:  # sliding_window_view's words, or an im2col's refusal
+        return "a window was larger than the image"
+    if "not tile" in msg:  # the checker's cases always tile
+        return (
+            "every case tiles with the right pool size and stride, so your code used "
+            "another pool size or stride"
+        )
+    reshape = _RESHAPE.search(msg)
+    if reshape:
+        return _reshape_hit(sp, int(reshape.group(1)), reshape.group(2))
+    if "broadcast" not in msg:
+        return None
+    for text in _SHAPE.findall(msg):
+        shape = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+        if len(shape) >= 4 and shape[:2] == (sp.N, sp.C) and shape[2:4] != sp.out_shape[2:]:
+            return (
+                f"a grid of {shape[2]}x{shape[3]} windows met one of H_out x W_out = "
+                f"{sp.H_out}x{sp.W_out}"
+            )
+    return None
+
+
+def pool_window_exception(rec):
+    """The pooling codes of windows of the wrong size or count: an index past the edge of
+    the image, a window larger than the image, or a broadcast between a grid of windows
+    and the output grid.  The pattern of the cases that crash and pass tells the codes
+    apart (each needs a variant that crashes on exactly those cases)."""
+    hit = _window_grid_hit(rec)
+    if hit is None:
+        return None
+    o = rec.outcome
+    return (POOL_WINDOW_CODES, f"Your {o.stage} raised `{o.error_type}: {o.error_message}`: {hit}.")
 
 
 def _planes_text(a: np.ndarray, name: str) -> list[str]:
@@ -68,6 +161,13 @@ class PoolForwardChecker(Checker):
     stages = _STAGES
     default_stage = "loops"
     axis_names: ClassVar[dict] = {"out": _OUT_AXES}
+    family_codes: ClassVar[dict] = _FAMILIES
+    family_words: ClassVar[dict] = _FAMILY_WORDS
+    family_means: ClassVar[dict] = _FAMILY_MEANS
+    layout = (
+        "x (N, C, H, W), out and dout (N, C, H_out, W_out), dx (N, C, H, W); through "
+        "im2col, the planes x.reshape(N*C, 1, H, W) and cols (PH*PW, N*C*H_out*W_out)"
+    )
 
     def make_cases(self, key="visible", *, stage=None):
         """The deterministic pooling cases for ``key`` (the stage does not change them)."""
@@ -88,7 +188,7 @@ class PoolForwardChecker(Checker):
         return forward_variants()
 
     def exception_code(self, rec):
-        return channels_reshape_exception(rec)
+        return channels_reshape_exception(rec) or pool_window_exception(rec)
 
     shown: tuple = ("x",)
 
@@ -113,6 +213,7 @@ class PoolBackwardChecker(PoolForwardChecker):
     primary = "dout"
     shown = ("x", "dout")
     axis_names: ClassVar[dict] = {"dx": ("n", "c", "h (input row)", "w (input column)")}
+    family_codes: ClassVar[dict] = {**_FAMILIES, "no-overlap": "pool-grad-overwrite"}
 
     def reference(self, case, arrays):
         from .. import pooling_im2col

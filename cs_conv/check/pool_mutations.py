@@ -16,10 +16,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "PICKS",
+    "across_channels",
     "across_channels_dx",
     "case_geometry",
     "case_windows",
     "max_routed_dx",
+    "pool_max",
     "pool_windows",
     "route_add",
     "route_assign",
@@ -63,6 +65,11 @@ def pool_windows(x, PH, PW, sh, sw, Ho=None, Wo=None):
         x = np.pad(x, ((0, 0), (0, 0), (0, extra_h), (0, extra_w)), constant_values=-np.inf)
     v = sliding_window_view(x, (PH, PW), axis=(2, 3))[:, :, ::sh, ::sw]
     return v[:, :, :Ho, :Wo]
+
+
+def pool_max(win):
+    """The maximum of each window ``(N, C, Ho, Wo)``, or None for no windows."""
+    return None if win is None else win.max(axis=(4, 5))
 
 
 def window_argmax(win, pick: str = "first") -> np.ndarray:
@@ -225,6 +232,11 @@ def max_routed_dx(c, *, offset=True, unravel=None, assign=None):
         sp.x_shape, di, dj, c.a["dout"], assign=assign is not None, order=assign or "ij"
     )
     return None if dx is None else {"dx": dx}
+
+
+def across_channels(win):
+    """The maximum over every channel of each window, repeated for each channel."""
+    return np.broadcast_to(win.max(axis=(1, 4, 5), keepdims=True)[..., 0, 0], win.shape[:4])
 
 
 def across_channels_dx(c, every):

@@ -7,16 +7,17 @@ code and says, in words, what the student's output matched.
 
 from __future__ import annotations
 
-import numpy as np
-
-from .mutations import Crash, Variant, relayout
+from .mutations import Variant, relayout
 from .pool_mutations import (
+    across_channels,
     across_channels_dx,
     case_windows,
     max_routed_dx,
+    pool_max,
     routed_dx,
     true_counts,
 )
+from .pool_reshaped import backward_reshaped, forward_reshaped
 
 __all__ = ["backward_variants", "forward_variants"]
 
@@ -26,12 +27,8 @@ def _ref_out(c):
 
 
 def _max(win):
-    return None if win is None else {"out": win.max(axis=(4, 5))}
-
-
-def _across_channels(win):
-    """The maximum over every channel of each window, repeated for each channel."""
-    return np.broadcast_to(win.max(axis=(1, 4, 5), keepdims=True)[..., 0, 0], win.shape[:4])
+    out = pool_max(win)
+    return None if out is None else {"out": out}
 
 
 def _rel_out(src, dst, final=(0, 1, 2, 3)):
@@ -169,14 +166,7 @@ def _forward_windows() -> list[Variant]:
         Variant(
             "pool-across-channels",
             "Your output is, in every channel, the maximum over all channels of the window.",
-            lambda c: {"out": _across_channels(case_windows(c))},
-        ),
-        Variant(
-            "pool-across-channels",
-            "The maxima of the windows of all channels, one per window, were reshaped to "
-            "(N, C, H_out, W_out): C times too few values (an im2col of x with its channels, "
-            "a maximum down columns of C*PH*PW taps).",
-            _across_channels_reshaped,
+            lambda c: {"out": across_channels(case_windows(c))},
         ),
         Variant(
             "pool-planes-order",
@@ -193,18 +183,16 @@ def _forward_windows() -> list[Variant]:
     ]
 
 
-def _across_channels_reshaped(c):
-    """One maximum per window over all channels, reshaped to the output: a crash that
-    names the size N*H_out*W_out (right when C == 1)."""
-    sp = c.spec
-    if sp.C == 1:
-        return {"out": _across_channels(case_windows(c))}
-    return Crash(f"size {sp.N * sp.H_out * sp.W_out} into shape")
+_TRUE_DIVISION = Variant(
+    "true-division",
+    "Your code crashes on every case: an output size computed with `/` is a float.",
+    lambda c: None,
+)
 
 
 def forward_variants() -> list[Variant]:
     """Mutations of a max-pooling forward pass."""
-    return _forward_layout() + _forward_windows()
+    return [*_forward_layout(), *_forward_windows(), *forward_reshaped(), _TRUE_DIVISION]
 
 
 def _dout_rel(src, dst):
@@ -412,4 +400,10 @@ def _backward_layout() -> list[Variant]:
 
 def backward_variants() -> list[Variant]:
     """Mutations of a max-pooling backward pass (the student's loops read dout's shape)."""
-    return _backward_ties_and_overlaps() + _backward_routing() + _backward_layout()
+    return (
+        _backward_ties_and_overlaps()
+        + _backward_routing()
+        + _backward_layout()
+        + backward_reshaped()
+        + [_TRUE_DIVISION]
+    )

@@ -22,6 +22,7 @@ from cs_conv.check import (
     check_pool_forward,
 )
 from cs_conv.check.pool_cases import POOL_TEMPLATES
+from cs_conv.check.pool_variants import backward_variants, forward_variants
 
 from .mutants import pool_mutants as pm
 
@@ -95,14 +96,117 @@ def test_every_mistake_is_written_in_two_styles_and_every_new_code_has_mutants()
             assert len(fs) >= 2 or (code == "bad-return" and table is pm.FORWARD_MUTANTS), code
     assert {*pm.FORWARD_MUTANTS, *pm.BACKWARD_MUTANTS} >= NEW_CODES
     assert set(CATALOGUE) >= NEW_CODES
+    im2col = {  # the third style, through an im2col of the planes
+        code
+        for table in (pm.FORWARD_MUTANTS, pm.BACKWARD_MUTANTS)
+        for code, fs in table.items()
+        if any("im2col" in _label(f) for f in fs) and len(fs) >= 3
+    }
+    assert len(im2col) >= 6, im2col
 
 
+def test_variants_are_told_apart_by_their_words():
+    """A record memoises a variant's output by (code, evidence): no two may share them."""
+    for variants in (forward_variants(), backward_variants()):
+        keys = [(v.code, v.evidence) for v in variants]
+        assert len(keys) == len(set(keys))
+        assert {v.code for v in variants} <= set(CATALOGUE)
+
+
+@pytest.mark.parametrize("key", ["corpus", "sweep-1", "sweep-2"])
 @pytest.mark.parametrize("func", pm.BACKWARD_CRASHING["pool-hw-swapped"], ids=_label)
-def test_a_mistake_that_crashes_is_never_named_wrongly(func):
-    result = CHECKERS["pool_backward"].check(func, key="corpus", shrink=False)
-    assert not result.passed
-    assert set(result.mistakes) <= {"pool-hw-swapped"}, result.message
+def test_a_mistake_that_crashes_wherever_it_shows_is_named_from_the_crashes(func, key):
+    """An index unravelled with rows of pool_height: an IndexError where it sends the
+    gradient past the edge of the image, wrong values where it does not (or none)."""
+    result = CHECKERS["pool_backward"].check(func, key=key, shrink=False)
+    assert result.mistakes == ["pool-hw-swapped"], result.message
     assert "IndexError" in result.message
+    if all("raised IndexError" in c.detail for c in result.cases if not c.passed):
+        assert "ran past the edge of the image" in " ".join(result.message.split())
+
+
+@pytest.mark.parametrize(
+    ("name", "func", "stage"),
+    [
+        ("pool_forward", pm.fwd_vec_pool_swapped, "loops"),
+        ("pool_forward", pm.fwd_im2col_stride_as_pool, "im2col"),
+        ("pool_forward", pm.fwd_reshape_blocks, "loops"),
+        ("pool_backward", pm._with_vec(pm.bwd_vec_stride_as_pool), "loops"),
+        ("pool_backward", pm._with_vec(pm.bwd_vec_pool_as_stride), "loops"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else _label(v),
+)
+def test_a_mistake_that_crashes_on_some_cases_and_is_wrong_on_others_is_named(name, func, stage):
+    """One variant explains both: the values where the windows fill the output grid, and
+    elsewhere the crash, with the size NumPy's message says."""
+    result = CHECKERS[name].check(_funcs(func), key="corpus", stage=stage, shrink=False)
+    kinds = {c.detail.split(";")[0] for c in result.cases if not c.passed}
+    assert any("raised ValueError" in k for k in kinds), kinds
+    assert any("raised" not in k for k in kinds), kinds
+    assert len(result.mistakes) == 1, result.message
+    assert f"Diagnosis [{result.mistakes[0]}]" in result.message
+
+
+def test_a_crash_names_a_mistake_only_with_the_message_that_mistake_gives():
+    """The same cases crash as with exchanged pool sizes in an im2col, but with another
+    message: no name (the family of square pools still says where to look)."""
+
+    def forward(x, pool_param):
+        try:
+            return pm.fwd_im2col_pool_swapped(x, pool_param)
+        except ValueError:
+            raise ValueError("something else went wrong") from None
+
+    result = check_pool_forward(forward, key="corpus", stage="im2col", shrink=False)
+    assert result.mistakes == [], result.message
+    flat = " ".join(result.message.split())
+    assert "Right on exactly the cases with square pools (pool_height == pool_width)" in flat
+    assert "out and dout (N, C, H_out, W_out)" in flat  # the pooling layout, not w's
+
+
+@pytest.mark.parametrize("key", ["corpus", "sweep-1", "sweep-2"])
+@pytest.mark.parametrize("func", pm.BY_BEHAVIOUR["pool-grad-overwrite"], ids=_label)
+def test_a_mistake_no_variant_computes_is_named_from_the_cases_it_gets_right(func, key):
+    result = CHECKERS["pool_backward"].check(func, key=key, shrink=False)
+    assert result.mistakes == ["pool-grad-overwrite"], result.message
+    flat = " ".join(result.message.split())
+    assert "right on exactly the" in flat
+    assert "windows that do not overlap (stride >= pool size)" in flat
+
+
+@pytest.mark.parametrize("key", ["corpus", "near-miss", "sweep-1", "sweep-2"])
+@pytest.mark.parametrize(
+    ("name", "func"),
+    [(name, f) for name, fs in pm.NEAR_MISSES.items() for f in fs],
+    ids=lambda v: v if isinstance(v, str) else _label(v),
+)
+def test_near_misses_get_no_name(name, func, key):
+    result = CHECKERS[name].check(_funcs(func), key=key, shrink=False)
+    assert not result.passed
+    assert result.mistakes == [], result.message
+
+
+def test_messages_speak_of_pools_and_show_the_students_line():
+    result = check_pool_forward(pm.fwd_im2col_no_stride, key="corpus", stage="im2col")
+    assert result.mistakes == ["stride-ignored"]
+    flat = " ".join(result.message.split())
+    assert "It happened at line" in flat
+    assert "of `fwd_im2col`" in flat
+    assert "`return flat.reshape(N, C, Ho, Wo), (x, pool_param, arg)`" in flat
+    assert "grid of the output: the windows are not H_out x W_out" in flat
+    assert "filter" not in flat  # a pooling has no filter
+    result = check_pool_backward(pm.bwd_vec_every, pm.fwd_ok, key="corpus", shrink=False)
+    assert "w flattened" not in result.message
+
+
+def test_a_global_of_another_shape_is_named_from_what_the_function_reads():
+    """The realistic ignores-input: the notebook's global x, not trimmed to the case's shape,
+    crashes or gives wrong shapes; the module-level read names it."""
+    result = check_pool_backward(pm.bwd_global_x, pm.fwd_ok, key="corpus", shrink=False)
+    assert result.mistakes == ["ignores-input"], result.message
+    kinds = {c.detail.split(";")[0] for c in result.cases if not c.passed}
+    assert any("raised" in k for k in kinds)
+    assert "module-level array x (2, 3, 6, 6) float64" in " ".join(result.message.split())
 
 
 @pytest.mark.parametrize(("name", "func"), list(_valid()))
@@ -276,3 +380,26 @@ def test_channels_pooled_together_are_named_from_the_reshape_error():
         return out.reshape(*out.shape[:2], -1, 7), cache
 
     assert CHECKERS["pool_forward"].check(forward, key="corpus", shrink=False).mistakes == []
+
+
+def test_a_crash_no_rule_reads_is_shown_as_it_is_when_its_variant_predicted_it():
+    """Crashes only, each with the message a variant predicts (the channels reshape, here
+    into another shape than the output's, so no rule reads it): the code is named and the
+    evidence is the error itself."""
+    checker = CHECKERS["pool_forward"]
+    cases = checker.make_cases("corpus")
+    outcomes = []
+    for case in cases:
+        sp = case.spec
+        if sp.C == 1:
+            out, _ = pooling.max_pool_forward(case.arrays()["x"], sp.pool_param)
+            outcomes.append(Outcome(case.index, outputs={"out": out}))
+        else:
+            message = f"cannot reshape array of size {sp.N * sp.H_out * sp.W_out} into shape (7,7)"
+            outcomes.append(
+                Outcome(case.index, status="error", error_type="ValueError", error_message=message)
+            )
+    result = checker.evaluate(cases, outcomes, stage="loops")
+    assert result.mistakes == ["pool-across-channels"], result.message
+    flat = " ".join(result.message.split())
+    assert "into shape (7,7)`, the error this mistake gives on these sizes" in flat

@@ -1,9 +1,15 @@
 """Wrong (and right) student versions of max_pool_forward and max_pool_backward.
 
 Every mistake is written at least twice: with loops over windows, the way the
-course teaches it first, and vectorised (sliding windows, an im2col of the
-planes, fancy indexing), the way a student rewrites it.  Nothing here imports
-the reference pooling modules.
+course teaches it first, and vectorised (sliding windows, fancy indexing), the
+way a student rewrites it; many also a third time, through an im2col of the
+planes and a col2im (notebook 6), or as the reshape trick of blocks.  The
+vectorised and im2col versions of a window mistake crash on some cases (the
+windows that fit do not fill the output grid) and give wrong values on others.
+
+``BY_BEHAVIOUR`` lists mistakes no variant computes, named from the family of
+cases they get right; ``NEAR_MISSES`` wrong functions that no catalogue mistake
+explains (named by nothing).  Nothing here imports the reference pooling modules.
 """
 
 from __future__ import annotations
@@ -262,14 +268,20 @@ def plane_cols(planes, PH, PW, s):
     return v.reshape(-1, PH * PW).T
 
 
-def fwd_im2col(x, pool_param, *, planes="nc", back="nc", wh=False):
+def fwd_im2col(
+    x, pool_param, *, planes="nc", back="nc", wh=False, size=None, step=None, reduce="max"
+):
+    """Through a student's im2col of the planes; the keywords put one mistake in (a pool
+    ``size`` or a ``step`` given to the im2col, a ``reduce`` other than the first maximum)."""
     N, C, H, W = x.shape
     PH, PW, s = _pp(pool_param)
     Ho, Wo = _counts(x, pool_param)
     src = x if planes == "nc" else x.transpose(1, 0, 2, 3)
-    cols = plane_cols(src.reshape(N * C, H, W), PH, PW, s)
+    cols = plane_cols(src.reshape(N * C, H, W), *(size or (PH, PW)), step or s)
     arg = cols.argmax(axis=0)
-    flat = cols[arg, np.arange(cols.shape[1])]
+    if reduce == "last":  # the last maximum of each column: the backward routes there
+        arg = cols.shape[0] - 1 - cols[::-1].argmax(axis=0)
+    flat = cols.mean(axis=0) if reduce == "mean" else cols[arg, np.arange(cols.shape[1])]
     if wh:
         return flat.reshape(N, C, Wo, Ho), (x, pool_param, arg)
     if back == "cn":
@@ -292,6 +304,100 @@ def fwd_im2col_planes_cn(x, pool_param):
 
 def fwd_im2col_wh(x, pool_param):
     return fwd_im2col(x, pool_param, wh=True)
+
+
+def fwd_im2col_mean(x, pool_param):
+    return fwd_im2col(x, pool_param, reduce="mean")
+
+
+def fwd_im2col_pool_swapped(x, pool_param):
+    """`im2col(planes, PW, PH, stride, 0)`: the reshape to (N, C, H_out, W_out) crashes
+    wherever the counts of the exchanged pool differ."""
+    PH, PW, _ = _pp(pool_param)
+    return fwd_im2col(x, pool_param, size=(PW, PH))
+
+
+def fwd_im2col_stride_as_pool(x, pool_param):
+    s = pool_param["stride"]
+    return fwd_im2col(x, pool_param, size=(s, s))
+
+
+def fwd_im2col_no_stride(x, pool_param):
+    """`im2col(planes, PH, PW, 1, 0)`: crashes in the reshape whenever stride > 1."""
+    return fwd_im2col(x, pool_param, step=1)
+
+
+def fwd_reshape_blocks(x, pool_param):
+    """The reshape trick, `x.reshape(N, C, H // PH, PH, W // PW, PW)`: right only for a pool
+    that tiles the image with stride = pool size (crashes where it does not tile)."""
+    N, C, H, W = x.shape
+    PH, PW, _ = _pp(pool_param)
+    out = x.reshape(N, C, H // PH, PH, W // PW, PW).max(axis=(3, 5))
+    return out, (x, pool_param)
+
+
+def fwd_reshape_blocks_cropped(x, pool_param):
+    """The reshape trick on x cropped to whole blocks: never crashes, right only when
+    stride = pool size."""
+    N, C, H, W = x.shape
+    PH, PW, _ = _pp(pool_param)
+    Hb, Wb = H // PH, W // PW
+    blocks = x[:, :, : Hb * PH, : Wb * PW].reshape(N, C, Hb, PH, Wb, PW)
+    return blocks.max(axis=(3, 5)), (x, pool_param)
+
+
+def fwd_global_x_unsliced(image, pool_param):
+    """Reads the notebook's global x, of another shape than the argument: wrong shapes."""
+    return fwd_loops(x, pool_param)
+
+
+def fwd_vec_global_x_unsliced(image, pool_param):
+    """The same in vectorised code: a crash wherever the pool does not fit the global."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(image, pool_param)
+    return windows(x, PH, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (image, pool_param)
+
+
+def fwd_true_division(x, pool_param):
+    """`H_out = (H - PH) / stride + 1` is a float: np.zeros refuses it."""
+    H, W = x.shape[2:]
+    PH, PW, s = _pp(pool_param)
+    return fwd_loops(x, pool_param, counts=((H - PH) / s + 1, (W - PW) / s + 1))
+
+
+def fwd_vec_true_division(x, pool_param):
+    """The float count used to cut the windows: slices refuse it."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = (x.shape[2] - PH) / s + 1, (x.shape[3] - PW) / s + 1
+    return windows(x, PH, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
+
+
+def fwd_window_short(x, pool_param):
+    """A near miss: windows end one row early, `i*s : i*s + PH - 1` (named by nothing)."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    out = np.zeros((*x.shape[:2], Ho, Wo), dtype=x.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            window = x[:, :, i * s : i * s + max(PH - 1, 1), j * s : j * s + PW]
+            out[:, :, i, j] = window.max(axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def fwd_vec_window_shifted(x, pool_param):
+    """A near miss: every window starts one column to the right (named by nothing)."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    xp = np.pad(x, ((0, 0), (0, 0), (0, 0), (0, 1)), constant_values=-np.inf)
+    return windows(xp[..., 1:], PH, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
+
+
+def fwd_vec_window_short(x, pool_param):
+    """A near miss: windows of pool_height - 1 rows: for a pool of height 1, windows of no
+    rows, whose maximum NumPy refuses (named by nothing)."""
+    PH, PW, s = _pp(pool_param)
+    Ho, Wo = _counts(x, pool_param)
+    return windows(x, PH - 1, PW, s, s, Ho, Wo).max(axis=(-2, -1)), (x, pool_param)
 
 
 # ====================================================== more valid forwards
@@ -614,8 +720,43 @@ def bwd_float32_inside(dout, cache):
     return dx.astype(x.dtype)
 
 
+def bwd_global_x(dout, cache):
+    """Reads the notebook's global x instead of the cached one: crashes or wrong values."""
+    return bwd_loops(dout, (x, cache[1]))
+
+
+def bwd_first_write_wins(dout, cache):
+    """An input that is the maximum of several windows keeps the *first* window's gradient
+    (`if dx[...] == 0: dx[...] = d`): right wherever windows do not overlap."""
+    x_, pool_param = cache
+    PH, PW, s = _pp(pool_param)
+    dx = np.zeros_like(x_)
+    seen = np.zeros(x_.shape, dtype=bool)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        window = x_[n, c, i * s : i * s + PH, j * s : j * s + PW]
+        a, b = divmod(int(np.argmax(window)), PW)
+        if not seen[n, c, i * s + a, j * s + b]:
+            dx[n, c, i * s + a, j * s + b] = dout[n, c, i, j]
+            seen[n, c, i * s + a, j * s + b] = True
+    return dx
+
+
+def bwd_offset_by_one(dout, cache):
+    """A near miss: the maximum's row is offset by `i*s + 1` (named by nothing)."""
+    x_, pool_param = cache
+    PH, PW, s = _pp(pool_param)
+    dx = np.zeros_like(x_)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        window = x_[n, c, i * s : i * s + PH, j * s : j * s + PW]
+        a, b = divmod(int(np.argmax(window)), PW)
+        dx[n, c, min(i * s + a + 1, x_.shape[2] - 1), j * s + b] += dout[n, c, i, j]
+    return dx
+
+
 # ====================================================== backward, vectorised
-def bwd_vec(dout, cache, *, pick="first", combine="add", offset=True, unravel=None, step=None):
+def bwd_vec(
+    dout, cache, *, pick="first", combine="add", offset=True, unravel=None, step=None, row_shift=0
+):
     """Sliding windows, the argmax of each, and one scatter of dout."""
     x, pool_param = cache
     N, C, Ho, Wo = dout.shape
@@ -632,7 +773,7 @@ def bwd_vec(dout, cache, *, pick="first", combine="add", offset=True, unravel=No
         k = win.argmax(axis=-1)
     a, b = np.unravel_index(k, (PH, PW) if unravel is None else unravel)
     if offset:
-        a = a + sh * np.arange(Ho)[:, None]
+        a = a + sh * np.arange(Ho)[:, None] + row_shift
         b = b + sw * np.arange(Wo)[None, :]
     n = np.arange(N)[:, None, None, None]
     c = np.arange(C)[None, :, None, None]
@@ -817,15 +958,26 @@ def plane_col2im(dcols, P, H, W, PH, PW, s, *, assign=False):
     return out
 
 
-def bwd_im2col(dout, cache, *, dout_order="nc", dx_order="nc", assign=False, wh=False):
+def bwd_im2col(
+    dout, cache, *, dout_order="nc", dx_order="nc", assign=False, wh=False, pick=None, geometry=None
+):
+    """Route into dcols, then the student's col2im; the keywords put one mistake in (a
+    ``pick`` of taps from cols recomputed, a col2im ``geometry`` (PH, PW, stride))."""
     x, pool_param, arg = cache
     N, C, H, W = x.shape
     PH, PW, s = _pp(pool_param)
     d = dout.transpose(1, 0, 2, 3) if dout_order == "cn" else dout
     d = d.transpose(0, 1, 3, 2) if wh else d
     dcols = np.zeros((PH * PW, arg.size), dtype=x.dtype)
-    dcols[arg, np.arange(arg.size)] = d.reshape(-1)
-    planes = plane_col2im(dcols, N * C, H, W, PH, PW, s, assign=assign).astype(x.dtype)
+    if pick == "every":
+        cols = plane_cols(x.reshape(N * C, H, W), PH, PW, s)
+        dcols = (cols == cols.max(axis=0)) * d.reshape(-1)
+    elif pick == "mean":
+        dcols = np.full(dcols.shape, 1.0 / (PH * PW)) * d.reshape(-1)
+    else:
+        dcols[arg, np.arange(arg.size)] = d.reshape(-1)
+    ph, pw, s2 = geometry or (PH, PW, s)
+    planes = plane_col2im(dcols, N * C, H, W, ph, pw, s2, assign=assign).astype(x.dtype)
     if dx_order == "cn":
         return planes.reshape(C, N, H, W).transpose(1, 0, 2, 3)
     return planes.reshape(N, C, H, W)
@@ -854,6 +1006,60 @@ def bwd_im2col_assign(dout, cache):
 
 def bwd_im2col_wh(dout, cache):
     return bwd_im2col(dout, cache, wh=True)
+
+
+def bwd_im2col_every(dout, cache):
+    return bwd_im2col(dout, cache, pick="every")
+
+
+def bwd_im2col_average(dout, cache):
+    return bwd_im2col(dout, cache, pick="mean")
+
+
+def fwd_im2col_last(x, pool_param):
+    """A forward that caches the row of each column's *last* maximum."""
+    return fwd_im2col(x, pool_param, reduce="last")
+
+
+def bwd_im2col_pool_swapped(dout, cache):
+    """col2im with the pool exchanged: crashes in its reshape where the counts differ."""
+    PH, PW, s = _pp(cache[1])
+    return bwd_im2col(dout, cache, geometry=(PW, PH, s))
+
+
+def bwd_im2col_no_stride(dout, cache):
+    """col2im with stride 1: crashes in its reshape whenever stride > 1."""
+    PH, PW, _ = _pp(cache[1])
+    return bwd_im2col(dout, cache, geometry=(PH, PW, 1))
+
+
+def bwd_vec_global_x(dout, cache):
+    """Windows of the notebook's global x: a crash wherever its shape differs."""
+    return bwd_vec(dout, (x, cache[1]))
+
+
+def bwd_vec_first_write_wins(dout, cache):
+    """Each input gets the gradient of the first window (in row-major order) whose maximum it
+    is, found with `np.unique(..., return_index=True)`: no adding up."""
+    x_, pool_param = cache
+    N, C, Ho, Wo = dout.shape
+    PH, PW, s = _pp(pool_param)
+    k = windows(x_, PH, PW, s, s, Ho, Wo).reshape(N, C, Ho, Wo, -1).argmax(-1)
+    a = k // PW + s * np.arange(Ho)[:, None]
+    b = k % PW + s * np.arange(Wo)[None, :]
+    n = np.broadcast_to(np.arange(N)[:, None, None, None], k.shape)
+    c = np.broadcast_to(np.arange(C)[None, :, None, None], k.shape)
+    flat = np.ravel_multi_index((n, c, a, b), x_.shape).ravel()
+    _, first = np.unique(flat, return_index=True)
+    dx = np.zeros_like(x_)
+    dx.flat[flat[first]] = dout.ravel()[first]
+    return dx
+
+
+def bwd_vec_offset_by_one(dout, cache):
+    """A near miss: the maximum's row is offset by one more (`a + 1`): an IndexError where
+    that leaves the image, wrong values elsewhere (named by nothing)."""
+    return bwd_vec(dout, cache, row_shift=1)
 
 
 # ===================================================== more valid backwards
@@ -933,6 +1139,23 @@ def _package_im2col_forward(x, pool_param):
     return cols[arg, np.arange(arg.size)].reshape(N, C, Ho, Wo), (x, pool_param, arg)
 
 
+def _package_im2col_pool_swapped(x, pool_param):
+    """The package's im2col (which refuses a stride that does not tile) with the pool
+    sizes exchanged: it refuses, or the reshape crashes, or the values are wrong."""
+    swapped = {**pool_param, "pool_height": pool_param["pool_width"]}
+    swapped["pool_width"] = pool_param["pool_height"]
+    out, (_, _, arg) = _package_im2col_forward(x, swapped)
+    Ho, Wo = _counts(x, pool_param)
+    return out.reshape(*x.shape[:2], Ho, Wo), (x, pool_param, arg)
+
+
+def _package_im2col_no_stride(x, pool_param):
+    """The package's im2col at stride 1, reshaped to the output: crashes when stride > 1."""
+    out, (_, _, arg) = _package_im2col_forward(x, {**pool_param, "stride": 1})
+    Ho, Wo = _counts(x, pool_param)
+    return out.reshape(*x.shape[:2], Ho, Wo), (x, pool_param, arg)
+
+
 def _package_col2im_backward(dout, cache):
     from cs_conv.im2col_cython import col2im
 
@@ -960,23 +1183,36 @@ FORWARD_MUTANTS = {
         fwd_height_for_both,
         fwd_vec_pool_swapped,
         fwd_vec_width_for_both,
+        fwd_im2col_pool_swapped,
+        _package_im2col_pool_swapped,
     ],
     "pool-stride-confused": [
         fwd_stride_as_pool,
         fwd_pool_as_stride,
         fwd_vec_stride_as_pool,
         fwd_vec_pool_as_stride,
+        fwd_im2col_stride_as_pool,
+        fwd_reshape_blocks,
+        fwd_reshape_blocks_cropped,
     ],
     "stride-ignored": [
         fwd_no_stride,
         fwd_columns_unstrided,
         fwd_vec_no_stride,
         fwd_vec_rows_unstrided,
+        fwd_im2col_no_stride,
+        _package_im2col_no_stride,
     ],
-    "pool-forward-mean": [fwd_mean, fwd_vec_mean],
+    "pool-forward-mean": [fwd_mean, fwd_vec_mean, fwd_im2col_mean],
     "pool-across-channels": [fwd_all_channels, fwd_vec_all_channels, fwd_channel_cols_flat],
     "pool-planes-order": [fwd_im2col_back_cn, fwd_im2col_planes_cn],
-    "ignores-input": [fwd_global_x, fwd_vec_global_x],
+    "ignores-input": [
+        fwd_global_x,
+        fwd_vec_global_x,
+        fwd_global_x_unsliced,
+        fwd_vec_global_x_unsliced,
+    ],
+    "true-division": [fwd_true_division, fwd_vec_true_division],
     "mutates-input": [fwd_mutating, fwd_vec_mutating],
     "dtype-changed": [fwd_float64, fwd_vec_float64],
     "numerically-loose": [fwd_float32_inside, fwd_vec_float32_inside],
@@ -992,12 +1228,14 @@ BACKWARD_MUTANTS = {
         _with_loops(bwd_split),
         _with_vec(bwd_vec_every),
         _with_vec(bwd_vec_split),
+        _with_im2col(bwd_im2col_every),
     ],
     "pool-tie-not-first": [
         _with_loops(bwd_last),
         _with_loops(bwd_col_scan),
         _with_vec(bwd_vec_last),
         _with_vec(bwd_vec_col),
+        {"max_pool_backward": bwd_im2col_ok, "max_pool_forward": fwd_im2col_last},
     ],
     "pool-grad-overwrite": [
         _with_loops(bwd_block_assign),
@@ -1010,12 +1248,16 @@ BACKWARD_MUTANTS = {
         _with_loops(bwd_average),
         _with_loops(bwd_ones),
         _with_vec(bwd_vec_average),
+        _with_im2col(bwd_im2col_average),
     ],
     "pool-argmax-not-offset": [_with_loops(bwd_no_offset), _with_vec(bwd_vec_no_offset)],
     "pool-hw-swapped": [
         _with_loops(bwd_pool_swapped),
         _with_loops(bwd_height_for_both),
         _with_vec(bwd_vec_pool_swapped),
+        _with_im2col(bwd_im2col_pool_swapped),
+        _with_loops(bwd_unravel_ph),
+        _with_vec(bwd_vec_unravel_swapped),
     ],
     "pool-stride-confused": [
         _with_loops(bwd_stride_as_pool),
@@ -1028,10 +1270,20 @@ BACKWARD_MUTANTS = {
         _with_loops(bwd_rows_unstrided),
         _with_vec(bwd_vec_no_stride),
         _with_vec(bwd_vec_columns_unstrided),
+        _with_im2col(bwd_im2col_no_stride),
     ],
     "pool-across-channels": [_with_loops(bwd_all_channels), _with_vec(bwd_vec_all_channels)],
     "pool-planes-order": [_with_im2col(bwd_im2col_dout_cn), _with_im2col(bwd_im2col_dx_cn)],
-    "ignores-input": [_with_loops(bwd_dout_ignored), _with_vec(bwd_vec_dout_ignored)],
+    "ignores-input": [
+        _with_loops(bwd_dout_ignored),
+        _with_vec(bwd_vec_dout_ignored),
+        _with_loops(bwd_global_x),
+        _with_vec(bwd_vec_global_x),
+    ],
+    "true-division": [
+        {"max_pool_backward": bwd_ok, "max_pool_forward": fwd_true_division},
+        {"max_pool_backward": bwd_vec_ok, "max_pool_forward": fwd_vec_true_division},
+    ],
     "mutates-input": [_with_loops(bwd_mutating), _with_vec(bwd_vec_mutating)],
     "dtype-changed": [_with_loops(bwd_float64), _with_vec(bwd_vec_float64)],
     "numerically-loose": [_with_loops(bwd_float32_inside), _with_vec(bwd_vec_float32_inside)],
@@ -1053,9 +1305,20 @@ FORWARD_VALID = [
     *_torch(fwd_torch),
 ]
 
-# mistakes that crash on most cases: never named wrongly (tests/check/test_pool_checks.py)
+# mistakes that crash on every case they change (named from the crashes and the passes)
 BACKWARD_CRASHING = {
     "pool-hw-swapped": [_with_loops(bwd_unravel_ph), _with_vec(bwd_vec_unravel_swapped)],
+}
+
+# named by behaviour only (no variant has their output): right on exactly one family
+BY_BEHAVIOUR = {
+    "pool-grad-overwrite": [_with_loops(bwd_first_write_wins), _with_vec(bwd_vec_first_write_wins)],
+}
+
+# near misses: wrong, but no catalogue mistake (named by nothing)
+NEAR_MISSES = {
+    "pool_forward": [fwd_window_short, fwd_vec_window_shifted, fwd_vec_window_short],
+    "pool_backward": [_with_loops(bwd_offset_by_one), _with_vec(bwd_vec_offset_by_one)],
 }
 
 BACKWARD_VALID = [
