@@ -39,7 +39,21 @@ from .settings import POLICY
 
 __all__ = ["forbidden_references", "origin_is_reference"]
 
-FORBIDDEN, ALLOWED, ALLOWED_ATTRS = POLICY.forbidden, POLICY.allowed, POLICY.allowed_attrs
+
+def forbidden_modules() -> tuple:
+    """The forbidden entries of the policy, with every module inside a package that an
+    answer may use through its namespace only (found in the installed package)."""
+    from .installation import cs_conv_dir, package_modules
+
+    inside = sorted(
+        name
+        for name in package_modules(cs_conv_dir())
+        if any(name.startswith(p + ".") for p in POLICY.namespace_only)
+    )
+    return (*POLICY.forbidden, *inside)
+
+
+FORBIDDEN, ALLOWED, ALLOWED_ATTRS = forbidden_modules(), POLICY.allowed, POLICY.allowed_attrs
 
 
 def _under(module: str, entry: str) -> bool:

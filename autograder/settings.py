@@ -182,10 +182,6 @@ class Policy:
     #: the reference package and the libraries that would do the work
     forbidden: tuple = (
         "cs_conv",
-        # inside the allowed checks: the mistakes' mutations compute answers too
-        "cs_conv.check.mutations",
-        "cs_conv.check.pool_mutations",
-        "cs_conv.check.pool_variants",
         "scipy.signal",
         "scipy.ndimage",
         "torch",
@@ -198,6 +194,10 @@ class Policy:
     allowed: tuple = ("cs_conv.check", "cs_conv.gradcheck", "cs_conv.viz")
     #: attributes of the ``cs_conv`` package an answer may touch
     allowed_attrs: tuple = ("check", "gradcheck", "viz", "__version__")
+    #: allowed packages an answer may use through their own namespace only: every module
+    #: inside them is forbidden (the checkers' machinery computes answers: the reference,
+    #: the mistakes' mutations); ``from cs_conv.check import check_im2col`` stays allowed
+    namespace_only: tuple = ("cs_conv.check",)
     #: the only parts of cs_conv the bubblewrap sandbox shows (with what they import):
     #: the worker's runner and the course's helpers.  Every other module of cs_conv
     #: (the stages, the kernels, the checkers' mutations, the figures, the
@@ -264,7 +264,12 @@ def markdown() -> str:
     lines += ["## Policy", "", "Forbidden in answers: " + ", ".join(map(_code, POLICY.forbidden))]
     lines += [
         "",
-        "except, for testing only: " + ", ".join(map(_code, POLICY.allowed)) + ".",
+        "except, for testing only: "
+        + ", ".join(map(_code, POLICY.allowed))
+        + "; "
+        + ", ".join(map(_code, POLICY.namespace_only))
+        + " through its own namespace only "
+        "(every module inside it is forbidden).",
         "",
         f"Grader version: {GRADER_VERSION}.",
         "",

@@ -7,7 +7,9 @@ five students on notebooks 01-04,
   cell a little differently: a comment, so its Cython kernels are compiled on
   their own, as a real classmate's would be);
 - ``wrong_a``, ``wrong_b``: right shapes, wrong values (each graded function
-  returns its right answer scaled; ``wrong_b`` by another factor);
+  returns its right answer scaled, ``wrong_b`` by another factor; the change is a
+  cell just before each test cell, so that nbgrader, which runs the tests where
+  they stand, and our grader, which runs them after the cells, see the same);
 - ``untouched``: the released notebooks as they are.
 
 ``adversarial``: the bundled sample class (a crash, a hang, a memory hog, a
@@ -54,15 +56,10 @@ def _wrong(f, factor):
 
 
 for _name in {names!r}:
-    globals()[_name] = _wrong(globals()[_name], {factor!r})
+    if not getattr(globals()[_name], "_wrong", False):  # once, though several tests use it
+        globals()[_name] = _wrong(globals()[_name], {factor!r})
+        globals()[_name]._wrong = True
 """
-
-
-def _graded_names(nb) -> list[str]:
-    """The functions the graded tests call (not the kernels: their wrappers are called)."""
-    return sorted(
-        {name for t in graded_tests(nb) for arg, name in t.functions.items() if arg != "kernel"}
-    )
 
 
 def _restyled(nb):
@@ -79,9 +76,17 @@ def _restyled(nb):
 
 
 def _wrong_values(nb, source_nb, factor: float):
+    """A cell before each test cell wraps the functions that test calls."""
     nb = nbformat.from_dict(nb)
-    code = _WRONG.format(names=_graded_names(source_nb), factor=factor)
-    nb.cells.append(nbformat.v4.new_code_cell(code.strip("\n")))
+    ids = {t.grade_id: t for t in graded_tests(source_nb)}
+    cells = []
+    for cell in nb.cells:
+        test = ids.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if test is not None and not test.manual:
+            names = sorted(n for a, n in test.functions.items() if a != "kernel")
+            cells.append(nbformat.v4.new_code_cell(_WRONG.format(names=names, factor=factor)))
+        cells.append(cell)
+    nb.cells = cells
     return nb
 
 

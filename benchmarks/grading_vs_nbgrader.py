@@ -107,7 +107,9 @@ def measure(name: str, tmp: Path, source: Path, workers, cold: bool) -> dict:
         result["ours, 1 worker"] = ours(submitted, tmp / f"ours1-{name}", source, cache, 1)
     result["nbgrader"] = nbgrader(course, cache)
     mine, theirs = our_points(tmp / f"ours-{name}"), nbgrader_points(course)
-    result["same points"] = all(theirs.get(k, 0.0) == v for k, v in mine.items())
+    differ = sorted((k, v, theirs.get(k)) for k, v in mine.items() if theirs.get(k, 0.0) != v)
+    result["same points"] = not differ
+    result["differences"] = differ[:12]
     return result
 
 
@@ -126,6 +128,8 @@ def main(argv=None):
             print(
                 f"{name}: {r['notebooks']} notebooks, same points as nbgrader: {r['same points']}"
             )
+            for key, ours_, theirs_ in r["differences"]:
+                print(f"  differs: {'/'.join(key)}: ours {ours_:g}, nbgrader {theirs_}")
             print(f"  nbgrader autograde : {r['nbgrader']:7.1f} s")
             for label in ("ours", "ours, 1 worker"):
                 if label in r:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..installation import matplotlib_fonts
+from ..policy import FORBIDDEN
 from ..settings import POLICY, Limits
 from . import launch, protocol
 from .payload import load_payload
@@ -254,7 +255,7 @@ class _Supervisor:
             uid=self.uid,
             # bwrap has its own network namespace; a plain worker makes one if it can
             isolate_network=self.kind == "plain",
-            forbidden=POLICY.forbidden,
+            forbidden=FORBIDDEN,
             allowed=POLICY.allowed,
             hidden_modules=launch.reference_mask().hidden_modules if self.kind == "bwrap" else (),
             rlimits={"memory": lim.memory, "cpu": lim.cpu, "nproc": lim.nproc, "fsize": lim.fsize},
