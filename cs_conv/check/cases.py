@@ -24,13 +24,11 @@ import numpy as np
 from .. import budget
 
 __all__ = [
-    "REFUSALS",
     "TEMPLATES",
     "Case",
     "Spec",
     "Template",
     "make_cases",
-    "refusal_words",
     "seed_of",
 ]
 
@@ -316,63 +314,6 @@ def _draw_spec(t: Template, rng: np.random.Generator) -> Spec:
     raise ValueError(f"no sizes fit template {t}")
 
 
-REFUSALS = ("untiled-h", "untiled-w", "channels", "too-large")
-"""The refusal cases of a function that must raise ``ValueError``, by kind."""
-
-_REFUSAL_WORDS = {
-    "untiled-h": "the stride does not tile the padded height",
-    "untiled-w": "the stride does not tile the padded width",
-    "channels": "x and w have different numbers of channels",
-    "too-large": "the filter is larger than the padded input",
-}
-
-
-def _refusal_spec(kind: str, rng: np.random.Generator) -> Spec:
-    """Sizes that a validating function must refuse, for one kind of :data:`REFUSALS`."""
-    N, C, F = (int(v) for v in rng.integers(1, 4, size=3))
-    for _ in range(5000):
-        HH, WW = (int(v) for v in rng.integers(1, 5, size=2))
-        H, W = (int(v) for v in rng.integers(2, 9, size=2))
-        s, p = int(rng.integers(2, 4)), int(rng.integers(0, 2))
-        if kind == "too-large":
-            s, H = 1, HH - 2 * p - 1
-            if H < 2 or W + 2 * p < WW:
-                continue
-        elif kind == "channels":
-            if HH * WW < 2 or not Spec(N, C, H, W, F, HH, WW, s, p).tiles:
-                continue
-            return Spec(N, C, H, W, F, HH, WW, s, p, Cw=C + 1)
-        else:
-            tiled = [(size + 2 * p - k) % s == 0 for size, k in ((H, HH), (W, WW))]
-            if min(H + 2 * p - HH, W + 2 * p - WW) < 0 or HH == WW:
-                continue
-            if tiled != ([False, True] if kind == "untiled-h" else [True, False]):
-                continue
-        return Spec(N, C, H, W, F, HH, WW, s, p)
-    raise RuntimeError(f"no sizes for refusal {kind}")  # pragma: no cover
-
-
-def _probe_specs(rng: np.random.Generator) -> tuple[Spec, Spec]:
-    """A small and a large case with the same C, F, filter, stride and pad.
-
-    The large one has 4 images and at least 4 more output rows and columns, so
-    that any Python loop over images, windows or output positions runs at least
-    3 more times in it.
-    """
-    C, F = int(rng.integers(1, 4)), 2
-    for _ in range(5000):
-        HH, WW = (int(v) for v in rng.integers(1, 5, size=2))
-        s, p = int(rng.integers(1, 3)), int(rng.integers(0, 2))
-        Ho, Wo = 2, int(rng.integers(2, 4))
-        H, W = (Ho - 1) * s + HH - 2 * p, (Wo - 1) * s + WW - 2 * p
-        if HH * WW < 2 or min(H, W) < 2:
-            continue
-        small = Spec(1, C, H, W, F, HH, WW, s, p)
-        large = replace(small, N=4, H=H + 4 * s, W=W + 5 * s)
-        return small, large
-    raise RuntimeError("no probe sizes")  # pragma: no cover
-
-
 def make_cases(
     checker: str,
     key: str,
@@ -401,7 +342,7 @@ def make_cases(
         Add one case of each kind of :data:`REFUSALS` (the function must raise
         ``ValueError`` on them).
     probes : bool
-        Add a small and a large probe case (see :func:`_probe_specs`).
+        Add a small and a large probe case (see :func:`cs_conv.check.special_cases.probe_specs`).
 
     Returns
     -------
@@ -418,6 +359,8 @@ def make_cases(
     >>> [c.refusal for c in make_cases("conv_output_shape", "k", refusals=True)][-4:]
     ['untiled-h', 'untiled-w', 'channels', 'too-large']
     """
+    from .special_cases import REFUSALS, probe_specs, refusal_spec
+
     templates = tuple(itertools.islice(templates, MAX_TEMPLATES + 1))
     if len(templates) > MAX_TEMPLATES:
         raise ValueError(f"at most {MAX_TEMPLATES} templates per checker, got more")
@@ -446,16 +389,11 @@ def make_cases(
     if refusals:
         for kind in REFUSALS:
             seed = seed_of(key, checker, "refusal", kind)
-            spec = _refusal_spec(kind, np.random.default_rng(seed))
+            spec = refusal_spec(kind, np.random.default_rng(seed))
             cases.append(Case(checker, len(cases), seed, spec, primary, refusal=kind))
     if probes:
         rng = np.random.default_rng(seed_of(key, checker, "probe"))
-        for which, spec in zip(("small", "large"), _probe_specs(rng), strict=True):
+        for which, spec in zip(("small", "large"), probe_specs(rng), strict=True):
             seed = seed_of(key, checker, "probe", which)
             cases.append(Case(checker, len(cases), seed, spec, primary, probe=which))
     return cases
-
-
-def refusal_words(kind: str) -> str:
-    """What a refusal case of ``kind`` is, in words (``"channels"``: x and w differ)."""
-    return _REFUSAL_WORDS.get(kind, kind)

@@ -58,7 +58,7 @@ class Outcome:
         passed through, ``"<file>:<line> in <function>: <source>"``, else ``""``.
     lines : int
         Python lines the student's own code executed during the call (-1: not
-        counted); see :class:`cs_conv.check.runner.LineCounter`.
+        counted); see :class:`cs_conv.check.observe.LineCounter`.
     trace_removed : bool
         The student's code switched off (or replaced) the line counter's tracer
         during the call.

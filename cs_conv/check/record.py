@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cases import Case, refusal_words
+from .cases import Case
 from .compare import PASS_TOL, rel_err
 from .mutations import Ctx, Variant
 from .outcome import Outcome
+from .special_cases import refusal_words
 
 __all__ = ["LOOP_GROWTH", "Record", "judge_probes", "make_record"]
 

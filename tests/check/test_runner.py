@@ -28,6 +28,7 @@ RUNNER_SET = {
     "cs_conv.budget",
     "cs_conv.check",
     "cs_conv.check.cases",
+    "cs_conv.check.observe",
     "cs_conv.check.outcome",
     "cs_conv.check.pool_calls",
     "cs_conv.check.pool_cases",
