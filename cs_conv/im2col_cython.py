@@ -13,8 +13,8 @@ The layout is the package's one layout, see :mod:`cs_conv.im2col_loops`.
 
 Validation is complete but cheap: every call is validated by
 :mod:`cs_conv.geometry`; for the common call (a float32/float64 array, plain
-``int`` sizes) its result is memoised, so a repeated call costs a dictionary
-lookup instead of a few microseconds.
+``int`` sizes) :func:`cs_conv.geometry.cached_sizes` memoises it, so a
+repeated call costs a dictionary lookup instead of a few microseconds.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import _im2col_cy
-from .geometry import col2im_inputs, conv_geometry, im2col_inputs
+from .geometry import FLOAT_DTYPES, cached_sizes, col2im_inputs, im2col_inputs
 
 __all__ = ["col2im", "get_num_threads", "im2col", "set_num_threads"]
 
-_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _NUM_THREADS = 1
 
 
@@ -60,7 +59,8 @@ _POOL = None
 _MIN_PARALLEL = 1 << 16
 
 
-def _pool(threads):
+def thread_pool(threads):
+    """The package's thread pool, with at least ``threads`` workers."""
     global _POOL
     if _POOL is None or _POOL._max_workers < threads:
         _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cs_conv")
@@ -70,8 +70,8 @@ def _pool(threads):
 def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None):
     """Run the im2col (``forward``) or col2im kernel over ``x``'s images.
 
-    ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` the
-    12 sizes of :func:`fast_geometry`.  With more than one thread (see
+    ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` its
+    :class:`~cs_conv.geometry.KernelSizes`.  With more than one thread (see
     :func:`set_num_threads`) and enough work, the images are split into one
     contiguous block per thread; each block's kernel runs with the GIL
     released and touches only its own images' cells, so the blocks need no
@@ -95,7 +95,7 @@ def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads
         return
     bounds = [N * t // T for t in range(T + 1)]
     futures = [
-        _pool(T).submit(
+        thread_pool(T).submit(
             kernel,
             x[n0:n1],
             cols,
@@ -119,37 +119,6 @@ def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads
     ]
     for f in futures:
         f.result()
-
-
-def _plain(v) -> bool:
-    """A plain ``int`` or a 2-tuple of plain ints (``bool``, floats, NumPy ints are not)."""
-    t = type(v)
-    return t is int or (t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int)
-
-
-_GEOMETRY_CACHE: dict = {}
-
-
-def fast_geometry(shape, HH, WW, stride, pad):
-    """Validated sizes of a call with plain-int arguments, or None.
-
-    Returns ``(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)`` as computed
-    by :func:`cs_conv.geometry.conv_geometry` (so every check it makes is made,
-    and its error raised), memoised on the exact arguments: a repeated call
-    costs one dictionary lookup.  Arguments of other types return None, and the
-    caller then validates (and converts) them in full.
-    """
-    if not (type(HH) is int and type(WW) is int and _plain(stride) and _plain(pad)):
-        return None
-    key = (shape, HH, WW, stride, pad)
-    g = _GEOMETRY_CACHE.get(key)
-    if g is None:
-        geom = conv_geometry(shape, HH, WW, stride, pad)
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-        if len(_GEOMETRY_CACHE) >= 512:
-            _GEOMETRY_CACHE.clear()
-        _GEOMETRY_CACHE[key] = g
-    return g
 
 
 def im2col(x, HH, WW, stride=1, pad=0):
@@ -177,12 +146,12 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [3., 4.]])
     """
     g = None
-    if type(x) is np.ndarray and x.ndim == 4 and x.dtype in _FLOATS:
-        g = fast_geometry(x.shape, HH, WW, stride, pad)
+    if type(x) is np.ndarray and x.ndim == 4 and x.dtype in FLOAT_DTYPES:
+        g = cached_sizes(x.shape, HH, WW, stride, pad)
     if g is None:
         x, geom = im2col_inputs(x, HH, WW, stride, pad)
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-    N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
+        g = geom.sizes
+    N, C, HH, WW, H_out, W_out = g.N, g.C, g.HH, g.WW, g.H_out, g.W_out
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     L = H_out * W_out
@@ -216,21 +185,19 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     if (
         type(cols) is np.ndarray
         and cols.ndim == 2
-        and cols.dtype in _FLOATS
+        and cols.dtype in FLOAT_DTYPES
         and type(x_shape) is tuple
         and len(x_shape) == 4
         and all(type(d) is int for d in x_shape)
     ):
-        g = fast_geometry(x_shape, HH, WW, stride, pad)
-        if g is not None:
-            N, C, H, W, HH_, WW_, _, _, _, _, H_out, W_out = g
-            if cols.shape != (C * HH_ * WW_, N * H_out * W_out):
-                g = None  # the full path raises the explanatory error
+        g = cached_sizes(x_shape, HH, WW, stride, pad)
+        if g is not None and cols.shape != (g.C * g.HH * g.WW, g.N * g.H_out * g.W_out):
+            g = None  # the full path raises the explanatory error
     if g is None:
         cols, geom = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-    N, C, H, W = g[:4]
-    L = g[10] * g[11]
+        g = geom.sizes
+    N, C, H, W = g.N, g.C, g.H, g.W
+    L = g.H_out * g.W_out
     if not cols.flags.c_contiguous:
         cols = np.ascontiguousarray(cols)
     dx = np.zeros((N, C, H, W), dtype=cols.dtype)

@@ -45,8 +45,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import im2col_cython, im2col_fancy, im2col_loops
-from .geometry import conv_inputs, dout_input
-from .im2col_cython import _FLOATS, _plain, images_kernel
+from .geometry import FLOAT_DTYPES, cached_sizes, conv_inputs, dout_input, plain_ints
+from .im2col_cython import images_kernel, thread_pool
 
 __all__ = ["BACKENDS", "LayerCache", "conv_backward", "conv_forward"]
 
@@ -85,17 +85,15 @@ def _backend(name):
         raise ValueError(f"backend must be one of {sorted(BACKENDS)}, got {name!r}") from None
 
 
-_INPUTS_CACHE: dict = {}
-
-
 def _inputs(x, w, b, conv_param):
-    """:func:`cs_conv.geometry.conv_inputs`, memoised for the common call.
+    """:func:`cs_conv.geometry.conv_inputs`, by the cached fast path for the common call.
 
-    The common call (three NumPy arrays of one float dtype, a plain
-    ``{"stride": int, "pad": int}`` dict, ints or pairs of ints) is validated
-    in full once per distinct shape and parameters; a repeat costs one
-    dictionary lookup.  Returns ``(x, w, b, g)`` with ``g`` the 12 sizes
-    ``(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)``.
+    The common call (three NumPy arrays of one float dtype whose shapes agree,
+    a plain ``{"stride": int, "pad": int}`` dict, ints or pairs of ints) is
+    validated by :func:`cs_conv.geometry.cached_sizes`; anything else goes
+    through :func:`cs_conv.geometry.conv_inputs`, which converts it or raises
+    the explanatory error.  Returns ``(x, w, b, g)``, ``g`` the
+    :class:`~cs_conv.geometry.KernelSizes`.
     """
     if (
         type(x) is np.ndarray
@@ -103,27 +101,22 @@ def _inputs(x, w, b, conv_param):
         and type(b) is np.ndarray
         and type(conv_param) is dict
         and len(conv_param) == 2
-        and x.dtype in _FLOATS
+        and x.dtype in FLOAT_DTYPES
         and w.dtype == x.dtype
         and b.dtype == x.dtype
+        and x.ndim == 4
+        and w.ndim == 4
+        and x.shape[1] == w.shape[1]
+        and b.shape == w.shape[:1]
     ):
         stride = conv_param.get("stride")
         pad = conv_param.get("pad")
-        if _plain(stride) and _plain(pad):
-            key = (x.shape, w.shape, b.shape, stride, pad)
-            g = _INPUTS_CACHE.get(key)
-            if g is None:
-                g = _geometry_tuple(conv_inputs(x, w, b, conv_param)[3])
-                if len(_INPUTS_CACHE) >= 512:
-                    _INPUTS_CACHE.clear()
-                _INPUTS_CACHE[key] = g
-            return x, w, b, g
+        if plain_ints(stride) and plain_ints(pad):
+            g = cached_sizes(x.shape, w.shape[2], w.shape[3], stride, pad)
+            if g is not None:
+                return x, w, b, g
     x, w, b, geom = conv_inputs(x, w, b, conv_param)
-    return x, w, b, _geometry_tuple(geom)
-
-
-def _geometry_tuple(g):
-    return (*g.x_shape, g.HH, g.WW, *g.stride, *g.pad, g.H_out, g.W_out)
+    return x, w, b, geom.sizes
 
 
 def _images_per_block(N, K, L, itemsize):
@@ -163,20 +156,20 @@ def _run_split(func, N, args):
         return [func(*args, 0, N)]
     bounds = [N * t // T for t in range(T + 1)]
     with pin:
-        pool = im2col_cython._pool(T)
+        pool = thread_pool(T)
         futures = [pool.submit(func, *args, n0, n1) for n0, n1 in itertools.pairwise(bounds)]
         return [f.result() for f in futures]
 
 
 def _forward_blocks(x, wb, out3, g, n0, n1):
     """out[n0:n1] block by block: columns in a reused buffer, then one product each."""
-    K1, L = wb.shape[1], g[10] * g[11]
+    K1, L = wb.shape[1], g.H_out * g.W_out
     m = _images_per_block(n1 - n0, K1, L, x.itemsize)
     buf = np.empty((m, K1, L), dtype=x.dtype)
     buf[:, K1 - 1] = 1
     for a in range(n0, n1, m):
         e = min(n1, a + m)
-        images_kernel(True, x[a:e], buf, (e - a, *g[1:]), L, K1 * L, threads=1)
+        images_kernel(True, x[a:e], buf, g._replace(N=e - a), L, K1 * L, threads=1)
         np.matmul(wb, buf[: e - a], out=out3[a:e])
 
 
@@ -185,14 +178,14 @@ def _backward_blocks(x, w2t, d3, dx, g, cols, n0, n1):
 
     With ``cols`` None each block's columns are rebuilt first and give dw.
     """
-    K, F, L = w2t.shape[0], w2t.shape[1], g[10] * g[11]
+    K, F, L = w2t.shape[0], w2t.shape[1], g.H_out * g.W_out
     m = _images_per_block(n1 - n0, K, L, dx.itemsize)
     buf = np.empty((m, K, L), dtype=dx.dtype)
     dw = np.zeros((F, K), dtype=dx.dtype)
     for a in range(n0, n1, m):
         e = min(n1, a + m)
         block = buf[: e - a]
-        gb = (e - a, *g[1:])
+        gb = g._replace(N=e - a)
         if cols is None:  # rebuild this block's columns, use them for dw
             images_kernel(True, x[a:e], buf, gb, L, K * L, threads=1)
             dw += np.matmul(d3[a:e], block.transpose(0, 2, 1)).sum(axis=0)
@@ -242,7 +235,7 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
         )
         return out, LayerCache(x, w, b, conv_param, cols, backend)
     x, w, b, g = _inputs(x, w, b, conv_param)
-    N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
+    N, C, HH, WW, H_out, W_out = g.N, g.C, g.HH, g.WW, g.H_out, g.W_out
     F, K, L = w.shape[0], C * HH * WW, H_out * W_out
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
