@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import _im2col_cy
+from ._validate import check_out
 from .geometry import FLOAT_DTYPES, cached_sizes, col2im_inputs, im2col_inputs
 
 __all__ = ["col2im", "get_num_threads", "im2col", "set_num_threads"]
@@ -67,61 +68,42 @@ def thread_pool(threads):
     return _POOL
 
 
-def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None):
+def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None, stream=0):
     """Run the im2col (``forward``) or col2im kernel over ``x``'s images.
 
     ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` its
-    :class:`~cs_conv.geometry.KernelSizes`.  With more than one thread (see
-    :func:`set_num_threads`) and enough work, the images are split into one
-    contiguous block per thread; each block's kernel runs with the GIL
-    released and touches only its own images' cells, so the blocks need no
-    locking.
+    :class:`~cs_conv.geometry.KernelSizes`.  ``stream`` as in
+    ``_im2col_cy.im2col_into`` (0: plain stores, for fresh outputs).  With
+    more than one thread (see :func:`set_num_threads`) and enough work, the
+    images are split into one contiguous block per thread; each block's
+    kernel runs with the GIL released and touches only its own images' cells,
+    so the blocks need no locking.
     """
     if forward:
-        # outputs here are freshly allocated: plain stores (see im2col_into's stream)
 
         def kernel(x, cols, *args):
-            _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args, 0)
+            _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args, stream)
 
     else:  # col2im_into takes (cols, dx, ...)
 
         def kernel(dx, cols, *args):
             _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args)
 
-    N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out = g
-    T = min(_NUM_THREADS if threads is None else threads, N)
-    if T <= 1 or C * HH * WW * N * H_out * W_out < _MIN_PARALLEL:
+    T = min(_NUM_THREADS if threads is None else threads, g.N)
+    if T <= 1 or g.C * g.HH * g.WW * g.N * g.H_out * g.W_out < _MIN_PARALLEL:
         kernel(x, cols, *g, row_stride, img_stride, offset)
         return
-    bounds = [N * t // T for t in range(T + 1)]
-    futures = [
-        thread_pool(T).submit(
-            kernel,
-            x[n0:n1],
-            cols,
-            n1 - n0,
-            C,
-            H,
-            W,
-            HH,
-            WW,
-            sh,
-            sw,
-            ph,
-            pw,
-            H_out,
-            W_out,
-            row_stride,
-            img_stride,
-            offset + n0 * img_stride,
-        )
-        for n0, n1 in itertools.pairwise(bounds)
-    ]
+    bounds = [g.N * t // T for t in range(T + 1)]
+    pool = thread_pool(T)
+    futures = []
+    for n0, n1 in itertools.pairwise(bounds):
+        args = (*g._replace(N=n1 - n0), row_stride, img_stride, offset + n0 * img_stride)
+        futures.append(pool.submit(kernel, x[n0:n1], cols, *args))
     for f in futures:
         f.result()
 
 
-def im2col(x, HH, WW, stride=1, pad=0):
+def im2col(x, HH, WW, stride=1, pad=0, *, out=None):
     """:func:`cs_conv.im2col_loops.im2col` by a compiled kernel.
 
     Parameters
@@ -130,11 +112,23 @@ def im2col(x, HH, WW, stride=1, pad=0):
         Any strides (non-contiguous views are copied once); float32 stays float32.
     HH, WW : int
     stride, pad : int or (int, int)
+    out : ndarray, shape (C*HH*WW, N*H_out*W_out), optional
+        Where to write ``cols``: C-contiguous, writeable, of ``x``'s float
+        dtype, not overlapping ``x``.  Reusing one buffer across calls saves
+        the allocation and the first touch of fresh memory (for a large
+        ``cols``, about as long as the kernel itself); its old values do not
+        matter.  Every value is written.
 
     Returns
     -------
     cols : ndarray, shape (C*HH*WW, N*H_out*W_out)
-        C-contiguous.
+        C-contiguous (``out`` when given).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad ``x``, sizes, stride or pad (see :func:`cs_conv.geometry.conv_geometry`),
+        or an ``out`` of the wrong shape, dtype or layout.
 
     Examples
     --------
@@ -144,6 +138,9 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [0., 1.],
            [0., 3.],
            [3., 4.]])
+    >>> buffer = np.empty((4, 4))
+    >>> im2col(np.ones((1, 1, 2, 3)), 2, 2, pad=(0, 1), out=buffer) is buffer
+    True
     """
     g = None
     if type(x) is np.ndarray and x.ndim == 4 and x.dtype in FLOAT_DTYPES:
@@ -151,16 +148,20 @@ def im2col(x, HH, WW, stride=1, pad=0):
     if g is None:
         x, geom = im2col_inputs(x, HH, WW, stride, pad)
         g = geom.sizes
-    N, C, HH, WW, H_out, W_out = g.N, g.C, g.HH, g.WW, g.H_out, g.W_out
+    L = g.H_out * g.W_out
+    shape = (g.C * g.HH * g.WW, g.N * L)
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
-    L = H_out * W_out
-    cols = np.empty((C * HH * WW, N * L), dtype=x.dtype)
-    images_kernel(True, x, cols, g, N * L, L)
-    return cols
+    if out is None:
+        cols = np.empty(shape, dtype=x.dtype)
+        images_kernel(True, x, cols, g, g.N * L, L)  # fresh memory: plain stores
+        return cols
+    check_out(out, shape, x.dtype, "out", "cols", x, "x")
+    images_kernel(True, x, out, g, g.N * L, L, stream=-1)  # mapped: may stream
+    return out
 
 
-def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
+def col2im(cols, x_shape, HH, WW, stride=1, pad=0, *, out=None):
     """:func:`cs_conv.im2col_loops.col2im` by a compiled kernel.
 
     Parameters
@@ -169,10 +170,21 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     x_shape : tuple of 4 ints
     HH, WW : int
     stride, pad : int or (int, int)
+    out : ndarray, shape x_shape, optional
+        Where to write ``dx``: C-contiguous, writeable, of ``cols``'s float
+        dtype, not overlapping ``cols``.  Its old values do not matter: every
+        value is written (not added to).
 
     Returns
     -------
     dx : ndarray, shape (N, C, H, W)
+        ``out`` when given.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad ``cols``, sizes, stride or pad, ``cols`` not of the shape they
+        give, or an ``out`` of the wrong shape, dtype or layout.
 
     Examples
     --------
@@ -196,10 +208,12 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     if g is None:
         cols, geom = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
         g = geom.sizes
-    N, C, H, W = g.N, g.C, g.H, g.W
     L = g.H_out * g.W_out
     if not cols.flags.c_contiguous:
         cols = np.ascontiguousarray(cols)
-    dx = np.zeros((N, C, H, W), dtype=cols.dtype)
-    images_kernel(False, dx, cols, g, N * L, L)
+    if out is None:
+        dx = np.empty((g.N, g.C, g.H, g.W), dtype=cols.dtype)  # every value is written
+    else:
+        dx = check_out(out, (g.N, g.C, g.H, g.W), cols.dtype, "out", "dx", cols, "cols")
+    images_kernel(False, dx, cols, g, g.N * L, L)
     return dx

@@ -34,7 +34,15 @@ which saves full passes over memory:
   ``None`` and the backward pass rebuilds each block's columns, which costs
   less than writing, keeping and re-reading a matrix of a gigabyte.
 
-The matrix products are BLAS calls (NumPy's ``matmul`` over a stack of images).
+The matrix products are BLAS calls (NumPy's ``matmul`` over a stack of images),
+except for layers of few channels and filters (one image's ``cols`` under
+:data:`DIRECT_COLS_BYTES`, ``w`` under :data:`DIRECT_W_BYTES`): there the
+forward pass is ``_im2col_cy.conv_forward_into``, which builds each image's
+columns in a cache-sized scratch and multiplies them there by a small
+register-tiled product (AVX-512/AVX2 where the CPU has them), writing
+``out[n]`` and its bias in one pass.  For the course's CIFAR-sized layers
+that is about twice as fast as ``cols`` plus BLAS in float32, where BLAS's
+per-call cost on a 25x27 by 27x256 product dominates.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import im2col_cython, im2col_fancy, im2col_loops
+from . import _im2col_cy, im2col_cython, im2col_fancy, im2col_loops
 from .geometry import FLOAT_DTYPES, cached_sizes, conv_inputs, dout_input, plain_ints
 from .im2col_cython import images_kernel, thread_pool
 
@@ -57,6 +65,9 @@ BACKENDS = {
 }
 
 
+#: One image's columns up to this size (and w up to DIRECT_W_BYTES): the direct forward.
+DIRECT_COLS_BYTES = 2**20
+DIRECT_W_BYTES = 2**18
 #: The cython backend keeps ``cols`` for the backward pass up to this size.
 KEEP_COLS_BYTES = 4 * 2**20
 # below this many output values the bias is added by a separate (cheap) pass
@@ -161,6 +172,13 @@ def _run_split(func, N, args):
         return [f.result() for f in futures]
 
 
+def _forward_direct(x, w2, b, out, g, n0, n1):
+    """out[n0:n1] by the direct kernel (columns of one image at a time, in cache)."""
+    _im2col_cy.conv_forward_into(
+        x[n0:n1].reshape(-1), w2.reshape(-1), b, out[n0:n1].reshape(-1), *g._replace(N=n1 - n0)
+    )
+
+
 def _forward_blocks(x, wb, out3, g, n0, n1):
     """out[n0:n1] block by block: columns in a reused buffer, then one product each."""
     K1, L = wb.shape[1], g.H_out * g.W_out
@@ -240,6 +258,11 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
+    if K * L * x.itemsize <= DIRECT_COLS_BYTES and F * K * x.itemsize <= DIRECT_W_BYTES:
+        w2 = w.reshape(F, K)
+        w2 = w2 if w2.flags.c_contiguous else np.ascontiguousarray(w2)
+        _run_split(_forward_direct, N, (x, w2, np.ascontiguousarray(b), out, g))
+        return out, LayerCache(x, w, b, conv_param, None, backend)
     out3 = out.reshape(N, F, L)
     if N * F * L < _FUSE_BIAS_MIN:  # small: fewer calls beat one pass less
         cols = np.empty((K, N * L), dtype=x.dtype)
@@ -306,7 +329,7 @@ def conv_backward(dout, cache):
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     d3 = np.ascontiguousarray(dout).reshape(N, F, L)
     db = d3.sum(axis=(0, 2))
-    dx = np.zeros((N, C, H, W), dtype=dtype)
+    dx = np.empty((N, C, H, W), dtype=dtype)  # col2im writes every value
     if cols is not None:  # small: one thread
         # dw = sum_n dout_n @ cols_n.T: one product per image, summed
         cols = cols.astype(dtype, copy=False)
