@@ -28,7 +28,9 @@ def register(subparsers) -> None:
         help="a b c d (the course's), t1 t2 (tiny), or N,C,H,W:F,HH,WW:stride:pad",
     )
     p.add_argument("--threads", nargs="+", type=int, default=[1], choices=[1, 2])
-    p.add_argument("--dtype", nargs="+", default=["float64"], choices=["float64", "float32"])
+    p.add_argument(
+        "--dtype", nargs="+", default=["float64", "float32"], choices=["float64", "float32"]
+    )
     p.add_argument("--repeats", type=int, default=5, help="interleaved rounds (medians)")
     p.add_argument("--min-sample", type=float, default=0.005, help="seconds per sample")
     p.add_argument("--no-torch", action="store_true", help="leave out the torch peers")
