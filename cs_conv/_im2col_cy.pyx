@@ -276,18 +276,12 @@ cdef Py_ssize_t _checked_need(Py_ssize_t x_len, Py_ssize_t cols_len,
     return K * N * L
 
 
-cdef class _Scratch:
-    """calloc'd scratch (zeroed: the planes' padding stays zero), freed with the object."""
-
-    cdef char *mem
-
-    def __cinit__(self, Py_ssize_t nbytes):
-        self.mem = <char *> calloc(max(nbytes, 1), 1)
-        if self.mem == NULL:
-            raise MemoryError(f"no memory for {nbytes} bytes of kernel scratch")
-
-    def __dealloc__(self):
-        free(self.mem)
+cdef char *_scratch(Py_ssize_t nbytes) except NULL:
+    """calloc'd (zeroed: the planes' padding stays zero); the caller frees it."""
+    cdef char *mem = <char *> calloc(max(nbytes, 1), 1)
+    if mem == NULL:
+        raise MemoryError(f"no memory for {nbytes} bytes of kernel scratch")
+    return mem
 
 
 cdef inline Py_ssize_t _block(Py_ssize_t N, Py_ssize_t plane_bytes) noexcept:
@@ -323,11 +317,14 @@ def im2col_into(const floating[::1] x, floating[::1] cols,
     cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
     cdef Py_ssize_t nb = _block(N, p.size * sizeof(floating))
     cdef Py_ssize_t ranges = 2 * WW * sizeof(Py_ssize_t)
-    cdef _Scratch s = _Scratch(ranges + nb * p.size * sizeof(floating))
-    with nogil:
-        _im2col_planes(&x[0], &cols[offset], <floating *> (s.mem + ranges), <Py_ssize_t *> s.mem,
-                       N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
-                       row_stride, img_stride, nb, streaming)
+    cdef char *s = _scratch(ranges + nb * p.size * sizeof(floating))
+    try:
+        with nogil:
+            _im2col_planes(&x[0], &cols[offset], <floating *> (s + ranges), <Py_ssize_t *> s,
+                           N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+                           row_stride, img_stride, nb, streaming)
+    finally:
+        free(s)
 
 
 def col2im_into(const floating[::1] cols, floating[::1] dx,
@@ -345,11 +342,13 @@ def col2im_into(const floating[::1] cols, floating[::1] dx,
                   H_out, W_out, row_stride, img_stride, offset)
     cdef Planes p = _phase_planes(HH, WW, sh, sw, H_out, W_out)
     cdef Py_ssize_t nb = _block(N, p.size * sizeof(floating))
-    cdef _Scratch s = _Scratch((nb * p.size + p.Wt * sw) * sizeof(floating))  # planes, a row
-    with nogil:
-        _col2im_planes(&cols[offset], &dx[0], <floating *> s.mem,
-                       <floating *> s.mem + nb * p.size, N, C, H, W, HH, WW, sh, sw, ph, pw,
-                       H_out, W_out, row_stride, img_stride, nb)
+    cdef floating *s = <floating *> _scratch((nb * p.size + p.Wt * sw) * sizeof(floating))
+    try:  # the planes, then one row
+        with nogil:
+            _col2im_planes(&cols[offset], &dx[0], s, s + nb * p.size, N, C, H, W, HH, WW,
+                           sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, nb)
+    finally:
+        free(s)
 
 
 def conv_forward_into(const floating[::1] x, const floating[::1] w, const floating[::1] b,
@@ -374,11 +373,14 @@ def conv_forward_into(const floating[::1] x, const floating[::1] w, const floati
     cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
     cdef Py_ssize_t ranges = 2 * WW * sizeof(Py_ssize_t)
     cdef Py_ssize_t planes = ranges + p.size * sizeof(floating)
-    cdef _Scratch s = _Scratch(planes + K * ldc * sizeof(floating))  # planes, then cols
-    cdef floating *cols = <floating *> (s.mem + planes)
-    with nogil:
-        for n in range(N):
-            _im2col_planes(&x[n * C * H * W], cols, <floating *> (s.mem + ranges),
-                           <Py_ssize_t *> s.mem, 1, C, H, W, HH, WW, sh, sw, ph, pw,
-                           H_out, W_out, ldc, 0, 1, False)
-            cs_gemm_bias(&w[0], &b[0], cols, ldc, &out[n * F * L], F, K, L, sizeof(floating))
+    cdef char *s = _scratch(planes + K * ldc * sizeof(floating))  # ranges, planes, cols
+    cdef floating *cols = <floating *> (s + planes)
+    try:
+        with nogil:
+            for n in range(N):
+                _im2col_planes(&x[n * C * H * W], cols, <floating *> (s + ranges),
+                               <Py_ssize_t *> s, 1, C, H, W, HH, WW, sh, sw, ph, pw,
+                               H_out, W_out, ldc, 0, 1, False)
+                cs_gemm_bias(&w[0], &b[0], cols, ldc, &out[n * F * L], F, K, L, sizeof(floating))
+    finally:
+        free(s)

@@ -68,6 +68,14 @@ def thread_pool(threads):
     return _POOL
 
 
+def _im2col_kernel(x, cols, *args):
+    _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args)
+
+
+def _col2im_kernel(dx, cols, *args):  # col2im_into takes (cols, dx, ...)
+    _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args[:-1])
+
+
 def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None, stream=0):
     """Run the im2col (``forward``) or col2im kernel over ``x``'s images.
 
@@ -79,25 +87,16 @@ def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads
     kernel runs with the GIL released and touches only its own images' cells,
     so the blocks need no locking.
     """
-    if forward:
-
-        def kernel(x, cols, *args):
-            _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args, stream)
-
-    else:  # col2im_into takes (cols, dx, ...)
-
-        def kernel(dx, cols, *args):
-            _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args)
-
+    kernel = _im2col_kernel if forward else _col2im_kernel
     T = min(_NUM_THREADS if threads is None else threads, g.N)
     if T <= 1 or g.C * g.HH * g.WW * g.N * g.H_out * g.W_out < _MIN_PARALLEL:
-        kernel(x, cols, *g, row_stride, img_stride, offset)
+        kernel(x, cols, *g, row_stride, img_stride, offset, stream)
         return
     bounds = [g.N * t // T for t in range(T + 1)]
     pool = thread_pool(T)
     futures = []
     for n0, n1 in itertools.pairwise(bounds):
-        args = (*g._replace(N=n1 - n0), row_stride, img_stride, offset + n0 * img_stride)
+        args = (n1 - n0, *g[1:], row_stride, img_stride, offset + n0 * img_stride, stream)
         futures.append(pool.submit(kernel, x[n0:n1], cols, *args))
     for f in futures:
         f.result()

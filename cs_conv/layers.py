@@ -47,13 +47,21 @@ per-call cost on a 25x27 by 27x256 product dominates.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from typing import NamedTuple
 
 import numpy as np
 
 from . import _im2col_cy, im2col_cython, im2col_fancy, im2col_loops
-from .geometry import FLOAT_DTYPES, cached_sizes, conv_inputs, dout_input, plain_ints
+from .geometry import (
+    FLOAT_DTYPES,
+    KernelSizes,
+    cached_sizes,
+    conv_inputs,
+    dout_input,
+    plain_ints,
+)
 from .im2col_cython import images_kernel, thread_pool
 
 __all__ = ["BACKENDS", "LayerCache", "conv_backward", "conv_forward"]
@@ -70,6 +78,8 @@ DIRECT_COLS_BYTES = 2**20
 DIRECT_W_BYTES = 2**18
 #: The cython backend keeps ``cols`` for the backward pass up to this size.
 KEEP_COLS_BYTES = 4 * 2**20
+# below this many cols values the direct forward runs on one thread
+_MIN_SPLIT = 1 << 16
 # below this many output values the bias is added by a separate (cheap) pass
 _FUSE_BIAS_MIN = 1 << 14
 
@@ -151,18 +161,18 @@ def _blas_one_thread():
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-def _run_split(func, N, args):
+def _run_split(func, N, args, blas=True):
     """``func(*args, n0, n1)`` over the images, split across threads when that pays.
 
-    With :func:`cs_conv.im2col_cython.set_num_threads` ``T > 1`` (and
-    threadpoolctl installed), the batch is cut into ``T`` ranges run by ``T``
-    threads at once, each doing its own im2col, products and col2im, while
-    BLAS is pinned to one thread: one kind of parallelism at a time (threaded
-    kernels beside threaded BLAS oversubscribe the cores).  Returns the list
-    of results, one per range.
+    With :func:`cs_conv.im2col_cython.set_num_threads` ``T > 1``, the batch is
+    cut into ``T`` ranges run by ``T`` threads at once, each doing its own
+    im2col, products and col2im.  When ``func`` calls BLAS (``blas``), BLAS is
+    pinned to one thread meanwhile (needs threadpoolctl, else one thread):
+    one kind of parallelism at a time (threaded kernels beside threaded BLAS
+    oversubscribe the cores).  Returns the list of results, one per range.
     """
     T = min(im2col_cython.get_num_threads(), N)
-    pin = _blas_one_thread() if T > 1 else None
+    pin = (_blas_one_thread() if blas else contextlib.nullcontext()) if T > 1 else None
     if pin is None:
         return [func(*args, 0, N)]
     bounds = [N * t // T for t in range(T + 1)]
@@ -174,9 +184,9 @@ def _run_split(func, N, args):
 
 def _forward_direct(x, w2, b, out, g, n0, n1):
     """out[n0:n1] by the direct kernel (columns of one image at a time, in cache)."""
-    _im2col_cy.conv_forward_into(
-        x[n0:n1].reshape(-1), w2.reshape(-1), b, out[n0:n1].reshape(-1), *g._replace(N=n1 - n0)
-    )
+    if n1 - n0 < g.N:
+        x, out = x[n0:n1], out[n0:n1]
+    _im2col_cy.conv_forward_into(x.reshape(-1), w2.reshape(-1), b, out.reshape(-1), n1 - n0, *g[1:])
 
 
 def _forward_blocks(x, wb, out3, g, n0, n1):
@@ -187,7 +197,7 @@ def _forward_blocks(x, wb, out3, g, n0, n1):
     buf[:, K1 - 1] = 1
     for a in range(n0, n1, m):
         e = min(n1, a + m)
-        images_kernel(True, x[a:e], buf, g._replace(N=e - a), L, K1 * L, threads=1)
+        images_kernel(True, x[a:e], buf, KernelSizes(e - a, *g[1:]), L, K1 * L, threads=1)
         np.matmul(wb, buf[: e - a], out=out3[a:e])
 
 
@@ -203,7 +213,7 @@ def _backward_blocks(x, w2t, d3, dx, g, cols, n0, n1):
     for a in range(n0, n1, m):
         e = min(n1, a + m)
         block = buf[: e - a]
-        gb = g._replace(N=e - a)
+        gb = KernelSizes(e - a, *g[1:])
         if cols is None:  # rebuild this block's columns, use them for dw
             images_kernel(True, x[a:e], buf, gb, L, K * L, threads=1)
             dw += np.matmul(d3[a:e], block.transpose(0, 2, 1)).sum(axis=0)
@@ -261,7 +271,11 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     if K * L * x.itemsize <= DIRECT_COLS_BYTES and F * K * x.itemsize <= DIRECT_W_BYTES:
         w2 = w.reshape(F, K)
         w2 = w2 if w2.flags.c_contiguous else np.ascontiguousarray(w2)
-        _run_split(_forward_direct, N, (x, w2, np.ascontiguousarray(b), out, g))
+        args = (x, w2, np.ascontiguousarray(b), out, g)
+        if N * K * L >= _MIN_SPLIT:
+            _run_split(_forward_direct, N, args, blas=False)
+        else:  # small layers: threads cost more than they save
+            _forward_direct(*args, 0, N)
         return out, LayerCache(x, w, b, conv_param, None, backend)
     out3 = out.reshape(N, F, L)
     if N * F * L < _FUSE_BIAS_MIN:  # small: fewer calls beat one pass less
