@@ -197,10 +197,10 @@ cdef void _im2col_planes(const floating *x, floating *cols, floating *Q, Py_ssiz
     cdef const floating *src
     for dj in range(WW):
         _valid_range(dj, pw, sw, W, W_out, &lo[dj], &lo[WW + dj])
-    n0 = 0
-    while n0 < N:
-        n1 = min(N, n0 + nb)
-        for c in range(C):
+    for c in range(C):  # each channel's HH*WW rows of cols are written front to back
+        n0 = 0
+        while n0 < N:
+            n1 = min(N, n0 + nb)
             for n in range(n0, n1):
                 _fill_tap_planes(x + (n * C + c) * H * W, Q + (n - n0) * p.size, lo, lo + WW,
                                  p, H, W, sh, sw, ph, pw)
@@ -211,7 +211,7 @@ cdef void _im2col_planes(const floating *x, floating *cols, floating *Q, Py_ssiz
                     for n in range(n0, n1):
                         _copy(cols + row * row_stride + n * img_stride,
                               src + (n - n0) * p.size, L, stream)
-        n0 = n1
+            n0 = n1
     if stream:
         cs_sfence()
 
