@@ -354,14 +354,18 @@ def col2im_into(const floating[::1] cols, floating[::1] dx,
 def conv_forward_into(const floating[::1] x, const floating[::1] w, const floating[::1] b,
                       floating[::1] out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H,
                       Py_ssize_t W, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                      Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
+                      Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                      floating[::1] keep=None):
     """``out[n] = w @ cols_n + b`` for each image: the layer without a ``cols`` in memory.
 
     ``x`` flat ``(N, C, H, W)``, ``w`` flat ``(F, C*HH*WW)``, ``b`` ``(F,)``,
     ``out`` flat ``(N, F, H_out, W_out)``, one dtype.  Image by image, the
     columns are built in a scratch matrix (rows padded to whole tiles of the
     product) that stays in cache, then multiplied into ``out[n]`` with the
-    bias.  Releases the GIL.
+    bias.  With ``keep`` (``C*HH*WW*N*H_out*W_out`` values, plus one tile of
+    the product, ``tile_values()``, as slack at the end) the columns are built
+    there instead, in the public layout, and kept: the backward pass of a
+    small layer then needs no second im2col.  Releases the GIL.
     """
     cdef Py_ssize_t F = b.shape[0], K = C * HH * WW, L = H_out * W_out, n
     cdef Py_ssize_t tile = CS_GEMM_TILE_BYTES // sizeof(floating)
@@ -370,11 +374,15 @@ def conv_forward_into(const floating[::1] x, const floating[::1] w, const floati
                   ldc, 0, 0)
     if w.shape[0] != F * K or out.shape[0] != N * F * L:
         raise ValueError("w or out does not hold F*C*HH*WW or N*F*H_out*W_out values")
+    if keep is not None and keep.shape[0] < K * N * L + tile:
+        raise ValueError("keep does not hold C*HH*WW*N*H_out*W_out values and one tile")
     cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
     cdef Py_ssize_t ranges = 2 * WW * sizeof(Py_ssize_t)
     cdef Py_ssize_t planes = ranges + p.size * sizeof(floating)
-    cdef char *s = _scratch(planes + K * ldc * sizeof(floating))  # ranges, planes, cols
-    cdef floating *cols = <floating *> (s + planes)
+    cdef char *s = _scratch(planes + (0 if keep is not None else K * ldc * sizeof(floating)))
+    cdef floating *cols = <floating *> (s + planes)  # after the ranges and the planes
+    if keep is not None:  # image n's columns at n*L of rows N*L long (read past L: finite)
+        cols, ldc = &keep[0], N * L
     try:
         with nogil:
             for n in range(N):
@@ -382,5 +390,12 @@ def conv_forward_into(const floating[::1] x, const floating[::1] w, const floati
                                <Py_ssize_t *> s, 1, C, H, W, HH, WW, sh, sw, ph, pw,
                                H_out, W_out, ldc, 0, 1, False)
                 cs_gemm_bias(&w[0], &b[0], cols, ldc, &out[n * F * L], F, K, L, sizeof(floating))
+                if keep is not None:
+                    cols += L
     finally:
         free(s)
+
+
+def tile_values(dtype_size):
+    """Values of ``dtype_size`` bytes in one tile of the direct layer's product."""
+    return CS_GEMM_TILE_BYTES // dtype_size

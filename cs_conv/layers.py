@@ -76,6 +76,8 @@ BACKENDS = {
 #: One image's columns up to this size (and w up to DIRECT_W_BYTES): the direct forward.
 DIRECT_COLS_BYTES = 2**20
 DIRECT_W_BYTES = 2**18
+#: ... and keeps the whole cols (written, not in cache) for the backward up to this size.
+DIRECT_KEEP_BYTES = 2**18
 #: The cython backend keeps ``cols`` for the backward pass up to this size.
 KEEP_COLS_BYTES = 4 * 2**20
 # below this many cols values the direct forward runs on one thread
@@ -182,11 +184,13 @@ def _run_split(func, N, args, blas=True):
         return [f.result() for f in futures]
 
 
-def _forward_direct(x, w2, b, out, g, n0, n1):
+def _forward_direct(x, w2, b, out, g, keep, n0, n1):
     """out[n0:n1] by the direct kernel (columns of one image at a time, in cache)."""
     if n1 - n0 < g.N:
         x, out = x[n0:n1], out[n0:n1]
-    _im2col_cy.conv_forward_into(x.reshape(-1), w2.reshape(-1), b, out.reshape(-1), n1 - n0, *g[1:])
+    _im2col_cy.conv_forward_into(
+        x.reshape(-1), w2.reshape(-1), b, out.reshape(-1), n1 - n0, *g[1:], keep
+    )
 
 
 def _forward_blocks(x, wb, out3, g, n0, n1):
@@ -271,12 +275,16 @@ def conv_forward(x, w, b, conv_param, backend="cython"):
     if K * L * x.itemsize <= DIRECT_COLS_BYTES and F * K * x.itemsize <= DIRECT_W_BYTES:
         w2 = w.reshape(F, K)
         w2 = w2 if w2.flags.c_contiguous else np.ascontiguousarray(w2)
-        args = (x, w2, np.ascontiguousarray(b), out, g)
-        if N * K * L >= _MIN_SPLIT:
+        cols = keep = None
+        if K * N * L * x.itemsize <= DIRECT_KEEP_BYTES:  # small: keep cols for the backward
+            keep = np.empty(K * N * L + _im2col_cy.tile_values(x.itemsize), dtype=x.dtype)
+            cols = keep[: K * N * L].reshape(K, N * L)
+        args = (x, w2, np.ascontiguousarray(b), out, g, keep)
+        if keep is None and N * K * L >= _MIN_SPLIT:
             _run_split(_forward_direct, N, args, blas=False)
         else:  # small layers: threads cost more than they save
             _forward_direct(*args, 0, N)
-        return out, LayerCache(x, w, b, conv_param, None, backend)
+        return out, LayerCache(x, w, b, conv_param, cols, backend)
     out3 = out.reshape(N, F, L)
     if N * F * L < _FUSE_BIAS_MIN:  # small: fewer calls beat one pass less
         cols = np.empty((K, N * L), dtype=x.dtype)

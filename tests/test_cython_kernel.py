@@ -83,10 +83,13 @@ def test_kernels_match_the_loops_in_both_layouts(case, dtype, seed):
     np.testing.assert_allclose(dx, wdx, rtol=1e-5, atol=1e-5)
     w = rng.standard_normal((F, K)).astype(dtype)
     b = rng.standard_normal(F).astype(dtype)
-    out = np.full((N, F, H_out, W_out), np.nan, dtype)
-    _im2col_cy.conv_forward_into(x.ravel(), w.ravel(), b, out.ravel(), *sizes)
     wout = (w.astype(np.float64) @ want.astype(np.float64) + b[:, None]).reshape(F, N, H_out, W_out)
-    np.testing.assert_allclose(out, wout.transpose(1, 0, 2, 3), rtol=1e-4, atol=1e-4)
+    keep = np.full(K * N * L + _im2col_cy.tile_values(x.itemsize), np.nan, dtype)
+    for kept in (None, keep):  # columns in a scratch, or kept in the public layout
+        out = np.full((N, F, H_out, W_out), np.nan, dtype)
+        _im2col_cy.conv_forward_into(x.ravel(), w.ravel(), b, out.ravel(), *sizes, kept)
+        np.testing.assert_allclose(out, wout.transpose(1, 0, 2, 3), rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(keep[: K * N * L].reshape(K, -1), want)
 
 
 def test_conv_forward_into_refuses_buffers_of_the_wrong_size():
@@ -97,6 +100,9 @@ def test_conv_forward_into_refuses_buffers_of_the_wrong_size():
         _im2col_cy.conv_forward_into(x, np.zeros(2), b, np.zeros(30), *SIZES[:12])
     with pytest.raises(ValueError, match=r"x does not hold N\*C\*H\*W values"):
         _im2col_cy.conv_forward_into(np.zeros(9), w, b, np.zeros(30), *SIZES[:12])
+    keep = np.zeros(10 + _im2col_cy.tile_values(8) - 1)  # one value short of the slack
+    with pytest.raises(ValueError, match="keep does not hold"):
+        _im2col_cy.conv_forward_into(x, w, b, np.zeros(30), *SIZES[:12], keep)
     out = np.zeros(30)
     _im2col_cy.conv_forward_into(np.arange(10.0), np.array([1.0, 2.0, 3.0]), b, out, *SIZES[:12])
     np.testing.assert_array_equal(out.reshape(3, 10), np.outer([1.0, 2.0, 3.0], np.arange(10.0)))
