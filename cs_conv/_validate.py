@@ -137,7 +137,8 @@ def check_out(out, shape, dtype, name: str, what: str, source, source_name: str)
 
     It must be a NumPy array of exactly that shape and dtype, C-contiguous and
     writeable, and share no memory with ``source`` (the input it is computed
-    from: writing one while reading the other would give wrong values).
+    from: writing one while reading the other would give wrong values).  The
+    checks cost a microsecond; the messages are built only for a refusal.
 
     Examples
     --------
@@ -148,12 +149,21 @@ def check_out(out, shape, dtype, name: str, what: str, source, source_name: str)
     ...
     ValueError: out has shape (3, 2) but cols has shape (2, 3); pass np.empty((2, 3), dtype=float64)
     """
-    dtype = np.dtype(dtype)
-    fix = f"pass np.empty({tuple(shape)}, dtype={dtype})"
+    if (
+        type(out) is np.ndarray
+        and out.shape == shape
+        and out.dtype == dtype
+        and out.flags.c_contiguous
+        and out.flags.writeable
+        and not np.may_share_memory(out, source)
+    ):
+        return out
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    fix = f"pass np.empty({shape}, dtype={dtype})"
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array for {what}, got {type(out).__name__}; {fix}")
-    if out.shape != tuple(shape):
-        raise ValueError(f"{name} has shape {out.shape} but {what} has shape {tuple(shape)}; {fix}")
+    if out.shape != shape:
+        raise ValueError(f"{name} has shape {out.shape} but {what} has shape {shape}; {fix}")
     if out.dtype != dtype:
         raise TypeError(
             f"{name} has dtype {out.dtype} but {what} is {dtype} (the dtype of "
@@ -168,4 +178,4 @@ def check_out(out, shape, dtype, name: str, what: str, source, source_name: str)
             f"{name} shares memory with {source_name}: {what} would overwrite its own "
             f"input; use a separate buffer"
         )
-    return out
+    return out  # an ndarray subclass that passes every check
