@@ -112,7 +112,7 @@ def markdown(result) -> str:
         f"torch {m.get('torch', '–')}",
         f"- BLAS: {'; '.join(m.get('blas', [])) or '?'}",
         f"- date: {m.get('date', '?')}; repeats: {result['config']['repeats']} "
-        "(medians of interleaved rounds)",
+        f"(medians of interleaved rounds); clock: {result['config'].get('clock', 'wall')}",
         "",
         "### Goals (1 thread)",
         "",

@@ -105,6 +105,7 @@ def run_benchmark(
     *,
     repeats=5,
     min_sample=0.005,
+    clock="wall",
     torch_ok=True,
     log=None,
 ) -> dict:
@@ -119,6 +120,10 @@ def run_benchmark(
         Interleaved rounds; each figure is the median over them.
     min_sample : float
         Fast calls are repeated so that one sample lasts this long.
+    clock : {"wall", "cpu"}
+        Elapsed time (the default), or the process's CPU time: on a shared
+        machine it leaves out the time spent waiting for a core.  One thread
+        only (with more, CPU time adds up the threads).
     torch_ok : bool
         Include the torch peers (when torch imports).
     log : callable, optional
@@ -136,6 +141,8 @@ def run_benchmark(
         ours before timing, ``max_rel_err`` and ``agrees``.  The machine's
         load average is noted before and after (``load_start``, ``load_end``).
     """
+    if clock == "cpu" and max(threads) > 1:
+        raise ValueError("clock 'cpu' adds up every thread's time: use it with threads=[1]")
     machine = machine_info()
     records = []
     skipped = {}
@@ -153,7 +160,10 @@ def run_benchmark(
                         if not err <= tol and log:
                             log(f"    WARNING {label} disagrees with ours: {err:.2e} > {tol}")
                     timed = interleaved(
-                        {c.label: c.func for c in cands}, repeats=repeats, min_sample=min_sample
+                        {c.label: c.func for c in cands},
+                        repeats=repeats,
+                        min_sample=min_sample,
+                        clock=clock,
                     )
                 del cands
                 recs = _records(shape, dtype, nthreads, timed)
@@ -175,6 +185,7 @@ def run_benchmark(
             "dtypes": list(dtypes),
             "threads": list(threads),
             "repeats": repeats,
+            "clock": clock,
             "roofline": ROOFLINE,
             "roofline_reused": REUSED,
         },

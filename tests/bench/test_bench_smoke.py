@@ -157,3 +157,16 @@ def test_interleaved_rotates_and_counts():
     )
     assert r["a"]["number"] == r["b"]["number"] == 1
     assert len(r["a"]["samples"]) == 4
+
+
+def test_cpu_clock_runs_one_thread_and_refuses_two(tmp_path, capsys):
+    path = tmp_path / "cpu.json"
+    argv = ["bench", "--shapes", "t1", "--dtype", "float32", "--repeats", "1", "--no-torch"]
+    argv += ["--min-sample", "0.0005", "--quiet", "--clock", "cpu", "--json", str(path)]
+    assert main(argv) == 0
+    result = json.loads(path.read_text())
+    assert result["config"]["clock"] == "cpu"
+    assert all(r["seconds"] > 0 for r in result["records"])
+    assert "clock: cpu" in capsys.readouterr().out
+    assert main([*argv, "--threads", "2"]) == 2
+    assert "use it with --threads 1" in capsys.readouterr().err
