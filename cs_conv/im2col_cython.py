@@ -4,10 +4,14 @@ This module validates and documents; the loops live in the private
 extension :mod:`cs_conv._im2col_cy` (typed memoryviews of a fused
 float32/float64 type, ``Py_ssize_t`` indices, no bounds checks, the GIL
 released).
-The kernel never builds a padded copy of ``x``: for each filter tap it
-computes which output positions read the image and writes zeros elsewhere,
-and it writes each tap's values as contiguous runs (one ``memcpy`` per output
-row when the stride is 1).
+The kernel rearranges each image plane once into what the filter taps read
+(one strided pass, zeros for the padding), so that each tap of an image is
+then one contiguous block copy; col2im runs the same in reverse and writes
+every value of ``dx`` (see the extension's docstring).
+
+Both functions return a fresh array, as users call them; ``out=`` writes into
+a buffer of the caller's instead, which saves the allocation and the first
+touch of fresh memory when the same shape is computed again and again.
 
 The layout is the package's one layout, see :mod:`cs_conv.im2col_loops`.
 
