@@ -7,6 +7,7 @@ extensions = [
     Extension(
         "cs_conv._im2col_cy",
         ["cs_conv/_im2col_cy.pyx"],
+        depends=["cs_conv/_kernel_simd.h", "cs_conv/_gemm_simd.h"],
         extra_compile_args=["-O3"],
     )
 ]

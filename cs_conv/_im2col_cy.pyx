@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled im2col/col2im kernels; the public wrapper is cs_conv.im2col_cython.
+"""Compiled im2col/col2im kernels and the direct layer; wrapped by cs_conv.im2col_cython.
 
-The wrapper validates every shape before calling in here and passes flat
+The wrappers validate every shape before calling in here and pass flat
 C-contiguous views; the entry points take typed memoryviews of one fused
 float type (``const floating[::1]``: one compiled loop for float32, one for
 float64) and still check that they are large enough for the sizes given, so
@@ -13,76 +13,62 @@ fills both the public ``cols`` and the per-image blocks of the layer::
     cols[(c*HH + di)*WW + dj, (n*H_out + i)*W_out + j] = x_pad[n, c, i*sh + di, j*sw + dj]
     element (row, n, i, j) lives at  offset + row*row_stride + n*img_stride + i*W_out + j
 
-``row_stride = N*H_out*W_out, img_stride = H_out*W_out`` is the public layout
-``(C*HH*WW, N*H_out*W_out)``; ``row_stride = H_out*W_out,
-img_stride = C*HH*WW*H_out*W_out`` is a stack of per-image matrices
-``(N, C*HH*WW, H_out*W_out)``.
+``row_stride = N*H_out*W_out, img_stride = H_out*W_out`` is the public layout;
+``row_stride >= H_out*W_out, img_stride = C*HH*WW*row_stride`` a stack of
+per-image matrices.
 
-Loop order: channel c, tap (di, dj), image n, output row i: each row of
-``cols`` is walked in order, one long sequential stream (image-major orders
-measured slower: many short streams), while ``x[:, c]`` is re-read from cache
-once per tap.  Padding is never materialised: for a fixed tap the output positions
-whose window reads the image form one range [lo, hi) per axis, computed once;
-outside it the tap reads a zero.  With stride 1 a run is a ``memcpy``; when
-also every column is valid and W_out == W, consecutive output rows are
-consecutive input rows and the whole block is one ``memcpy``.  Into a large,
-already mapped buffer the runs can be written with streaming stores.
+**Planes.**  A tap (di, dj) reads ``x_pad`` at rows ``i*sh + di`` and columns
+``j*sw + dj``: strided, with padding at the edges.  So each (n, c) plane is
+first rearranged, once, into what the taps read:
 
-Every loop runs without the GIL.
+* im2col: ``Q[dj, pi, q, j] = x_pad[q*sh + pi, j*sw + dj]``, one strided
+  gather per input row and tap column (pi < min(sh, HH) is the row's phase).
+  Tap (di, dj) of the image is then the block ``Q[dj, di % sh]`` from row
+  ``di // sh`` on: ``H_out*W_out`` consecutive values, one copy, with no edge
+  test and no stride left.  Q's padding is zeroed once per call.
+* col2im runs it backwards with the phase planes
+  ``D[pi, pj, q, t] <-> x_pad[q*sh + pi, t*sw + pj]``: each tap adds its
+  ``H_out`` runs of ``W_out`` values into D (zeroed), then every value of the
+  plane of ``dx`` is written once from D (interleaving the column phases), so
+  ``dx`` need not be zeroed first.
+
+Loop order: blocks of images whose planes take about ``PLANES_BYTES`` (so
+they stay in cache), channel, tap, image: each row of ``cols`` is written in
+runs of a block's images.  The copies, gathers and adds of runs are the short
+C loops of ``_kernel_simd.h`` (compiled for AVX-512, AVX2 and SSE2).  Every
+loop runs without the GIL.
+
+**The direct layer** (:func:`conv_forward_into`) builds one image's columns in
+a scratch matrix that stays in cache and multiplies it there by the small
+product of ``_gemm_simd.h``, writing ``out[n]`` and its bias: for few
+channels this beats materialising ``cols`` and calling BLAS per image.
 """
 
 from cython cimport floating
+from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
 
 
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #include <string.h>
-    /* Non-temporal (streaming) stores: a large output that will not be read
-       again soon is written around the caches, which saves the read of every
-       destination line before it is written.  x86-64 only; elsewhere plain
-       memcpy/memset. */
-    #if defined(__x86_64__) || defined(_M_X64)
-    #include <emmintrin.h>
-    static inline void cs_nt_scalar(char *d, const char *s, int isz) {
-        if (isz == 8) { long long v; memcpy(&v, s, 8); _mm_stream_si64((long long *)d, v); }
-        else { int v; memcpy(&v, s, 4); _mm_stream_si32((int *)d, v); }
-    }
-    static inline void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz) {
-        char *d = (char *)dst; const char *s = (const char *)src;
-        while (((uintptr_t)d & 15) && nbytes >= isz) { cs_nt_scalar(d, s, isz); d += isz; s += isz; nbytes -= isz; }
-        for (; nbytes >= 16; nbytes -= 16, d += 16, s += 16)
-            _mm_stream_si128((__m128i *)d, _mm_loadu_si128((const __m128i *)s));
-        for (; nbytes >= isz; nbytes -= isz, d += isz, s += isz) cs_nt_scalar(d, s, isz);
-    }
-    static inline void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz) {
-        static const char zeros[8] = {0};
-        char *d = (char *)dst;
-        while (((uintptr_t)d & 15) && nbytes >= isz) { cs_nt_scalar(d, zeros, isz); d += isz; nbytes -= isz; }
-        for (; nbytes >= 16; nbytes -= 16, d += 16) _mm_stream_si128((__m128i *)d, _mm_setzero_si128());
-        for (; nbytes >= isz; nbytes -= isz, d += isz) cs_nt_scalar(d, zeros, isz);
-    }
-    static inline void cs_nt_store(void *dst, const void *src, int isz)
-    { cs_nt_scalar((char *)dst, (const char *)src, isz); }
-    static inline void cs_sfence(void) { _mm_sfence(); }
-    #else
-    static inline void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz)
-    { (void)isz; memcpy(dst, src, (size_t)nbytes); }
-    static inline void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz)
-    { (void)isz; memset(dst, 0, (size_t)nbytes); }
-    static inline void cs_nt_store(void *dst, const void *src, int isz)
-    { memcpy(dst, src, (size_t)isz); }
-    static inline void cs_sfence(void) {}
-    #endif
-    """
+cdef extern from "_kernel_simd.h":
     void cs_nt_copy(void *dst, const void *src, Py_ssize_t nbytes, int isz) noexcept nogil
-    void cs_nt_zero(void *dst, Py_ssize_t nbytes, int isz) noexcept nogil
-    void cs_nt_store(void *dst, const void *src, int isz) noexcept nogil
     void cs_sfence() noexcept nogil
+    void cs_add_rows(void *dst, const void *src, Py_ssize_t rows, Py_ssize_t n, Py_ssize_t pitch,
+                     int isz) noexcept nogil
+    void cs_interleave2(void *dst, const void *a, const void *b, Py_ssize_t n, int isz) noexcept nogil
+    void cs_gather_taps(void *q, Py_ssize_t pitch, const void *x, Py_ssize_t taps, Py_ssize_t step,
+                        Py_ssize_t pad, const Py_ssize_t *lo, const Py_ssize_t *hi,
+                        int isz) noexcept nogil
+
+cdef extern from "_gemm_simd.h":
+    int CS_GEMM_TILE_BYTES
+    void cs_gemm_bias(const void *w, const void *b, const void *c, Py_ssize_t ldc, void *out,
+                      Py_ssize_t F, Py_ssize_t K, Py_ssize_t L, int isz) noexcept nogil
 
 # im2col outputs at least this large are written with streaming stores
 cdef Py_ssize_t STREAM_BYTES = 64 * 1024 * 1024
+# the planes of one block of images take about this many bytes (below malloc's
+# mmap threshold, so the scratch is not mapped and faulted in afresh every call)
+cdef Py_ssize_t PLANES_BYTES = 96 * 1024
 
 
 cdef inline void _valid_range(Py_ssize_t d, Py_ssize_t p, Py_ssize_t s,
@@ -107,125 +93,160 @@ cdef inline void _valid_range(Py_ssize_t d, Py_ssize_t p, Py_ssize_t s,
 
 cdef inline void _copy(floating *dst, const floating *src, Py_ssize_t n,
                        bint stream) noexcept nogil:
-    """memcpy, or streaming stores for an output larger than the caches."""
+    """A run of n values, with streaming stores when asked."""
     if stream:
         cs_nt_copy(dst, src, n * sizeof(floating), sizeof(floating))
     else:
         memcpy(dst, src, n * sizeof(floating))
 
 
-cdef inline void _zero(floating *dst, Py_ssize_t n, bint stream) noexcept nogil:
-    if stream:
-        cs_nt_zero(dst, n * sizeof(floating), sizeof(floating))
-    else:
-        memset(dst, 0, n * sizeof(floating))
+# --------------------------------------------------------------------------- planes
 
 
-cdef void _im2col(const floating *x, floating *cols,
-                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
-                  Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
-                  Py_ssize_t row_stride, Py_ssize_t img_stride, bint stream) noexcept nogil:
-    cdef Py_ssize_t n, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
-    cdef const floating *plane
+cdef struct Planes:
+    # one image's planes P[a, b, q, t] (a < A, b < B, q < Hq, t < Wt), size values
+    Py_ssize_t A, B, Hq, Wt, size
+
+
+cdef inline Planes _tap_planes(Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh,
+                               Py_ssize_t H_out, Py_ssize_t W_out) noexcept nogil:
+    """im2col's: Q[dj, pi, q, j] = x_pad[q*sh + pi, j*sw + dj] (pi < min(sh, HH))."""
+    cdef Planes p
+    p.A = WW
+    p.B = min(sh, HH)  # row phases no tap reads (stride > filter) are left out
+    p.Hq = H_out + (HH - 1) // sh
+    p.Wt = W_out
+    p.size = p.A * p.B * p.Hq * p.Wt
+    return p
+
+
+cdef inline Planes _phase_planes(Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                                 Py_ssize_t H_out, Py_ssize_t W_out) noexcept nogil:
+    """col2im's: D[pi, pj, q, t] sums what lands on x_pad[q*sh + pi, t*sw + pj]."""
+    cdef Planes p
+    p.A = min(sh, HH)
+    p.B = min(sw, WW)
+    p.Hq = H_out + (HH - 1) // sh
+    p.Wt = W_out + (WW - 1) // sw
+    p.size = p.A * p.B * p.Hq * p.Wt
+    return p
+
+
+cdef void _fill_tap_planes(const floating *plane, floating *Q, const Py_ssize_t *lo,
+                           const Py_ssize_t *hi, Planes p, Py_ssize_t H, Py_ssize_t W,
+                           Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
+                           Py_ssize_t pw) noexcept nogil:
+    """Q of one (n, c) plane (see :func:`_tap_planes`).
+
+    Only the values that read the image are written: Q's padding (rows and
+    the ends of rows) was zeroed once by the caller and nothing else writes
+    it.  ``lo[dj], hi[dj]``: the columns j of tap column dj that read the image.
+    """
+    cdef Py_ssize_t pi, q, r
+    for q in range(p.Hq):  # rows of x in order
+        for pi in range(p.B):
+            r = q * sh + pi - ph
+            if 0 <= r < H:
+                cs_gather_taps(Q + (pi * p.Hq + q) * p.Wt, p.B * p.Hq * p.Wt, plane + r * W,
+                               p.A, sw, pw, lo, hi, sizeof(floating))
+
+
+cdef void _merge_phase_planes(const floating *D, floating *plane, floating *R, Planes p,
+                              Py_ssize_t H, Py_ssize_t W, Py_ssize_t sh, Py_ssize_t sw,
+                              Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
+    """plane[r, w] = D[pi, pj, q, t] where r + ph = q*sh + pi, w + pw = t*sw + pj.
+
+    Writes every value of the (n, c) plane of dx once; positions that no
+    window reaches (a stride larger than the filter) get zeros.  ``R``: a
+    scratch row of ``Wt*sw`` values.
+    """
+    cdef Py_ssize_t r, q, pi, pj, t
+    cdef const floating *s
+    cdef floating *d
+    for r in range(H):
+        q = (r + ph) // sh
+        pi = (r + ph) - q * sh
+        d = plane + r * W
+        if pi >= p.A:
+            memset(d, 0, W * sizeof(floating))
+            continue
+        s = D + (pi * p.B * p.Hq + q) * p.Wt  # phase (pi, 0), row q
+        if sw == 1:
+            memcpy(d, s + pw, W * sizeof(floating))
+            continue
+        if sw == 2 and p.B == 2:
+            cs_interleave2(R, s, s + p.Hq * p.Wt, p.Wt, sizeof(floating))
+        else:
+            for t in range(p.Wt * sw):
+                R[t] = 0
+            for pj in range(p.B):
+                for t in range(p.Wt):
+                    R[t * sw + pj] = s[pj * p.Hq * p.Wt + t]
+        memcpy(d, R + pw, W * sizeof(floating))
+
+
+cdef void _im2col_planes(const floating *x, floating *cols, floating *Q, Py_ssize_t *lo,
+                         Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                         Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                         Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                         Py_ssize_t row_stride, Py_ssize_t img_stride,
+                         Py_ssize_t nb, bint stream) noexcept nogil:
+    """Tap (di, dj) of image n is the block Q[dj, di % sh, di//sh :][:H_out]: one copy."""
+    cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
+    cdef Py_ssize_t n, n0, n1, c, di, dj, row, L = H_out * W_out
     cdef const floating *src
-    cdef floating *dst
-    cdef floating *run
-    for c in range(C):
-        for di in range(HH):
-            _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
-            for dj in range(WW):
-                _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                nj = j_hi - j_lo
-                row = (c * HH + di) * WW + dj
-                for n in range(N):
-                    plane = x + (n * C + c) * H * W
-                    dst = cols + row * row_stride + n * img_stride
-                    if nj == 0 or i_lo == i_hi:
-                        _zero(dst, H_out * W_out, stream)
-                        continue
-                    # output rows above and below the image read zeros: two blocks
-                    if i_lo > 0:
-                        _zero(dst, i_lo * W_out, stream)
-                    if i_hi < H_out:
-                        _zero(dst + i_hi * W_out, (H_out - i_hi) * W_out, stream)
-                    src = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
-                    run = dst + i_lo * W_out
-                    if sw == 1 and nj == W_out and W_out == W and sh == 1:
-                        # rows i and i+1 are adjacent in x and in cols: one block
-                        _copy(run, src, (i_hi - i_lo) * W_out, stream)
-                        continue
-                    for i in range(i_hi - i_lo):
-                        if j_lo > 0:
-                            _zero(run, j_lo, stream)
-                        if j_hi < W_out:
-                            _zero(run + j_hi, W_out - j_hi, stream)
-                        if sw == 1:
-                            _copy(run + j_lo, src, nj, stream)
-                        elif stream:
-                            for j in range(nj):
-                                cs_nt_store(run + j_lo + j, src + j * sw, sizeof(floating))
-                        else:
-                            for j in range(nj):
-                                run[j_lo + j] = src[j * sw]
-                        run += W_out
-                        src += sh * W
+    for dj in range(WW):
+        _valid_range(dj, pw, sw, W, W_out, &lo[dj], &lo[WW + dj])
+    for c in range(C):  # each channel's HH*WW rows of cols are written front to back
+        n0 = 0
+        while n0 < N:
+            n1 = min(N, n0 + nb)
+            for n in range(n0, n1):
+                _fill_tap_planes(x + (n * C + c) * H * W, Q + (n - n0) * p.size, lo, lo + WW,
+                                 p, H, W, sh, sw, ph, pw)
+            for di in range(HH):
+                for dj in range(WW):
+                    row = (c * HH + di) * WW + dj
+                    src = Q + ((dj * p.B + di % sh) * p.Hq + di // sh) * p.Wt
+                    for n in range(n0, n1):
+                        _copy(cols + row * row_stride + n * img_stride,
+                              src + (n - n0) * p.size, L, stream)
+            n0 = n1
     if stream:
         cs_sfence()
 
 
-cdef inline void _add(floating *dst, const floating *src, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j] += src[j]
-
-
-cdef void _col2im(const floating *cols, floating *dx,
-                  Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
-                  Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
-                  Py_ssize_t row_stride, Py_ssize_t img_stride) noexcept nogil:
-    cdef Py_ssize_t n, n0, n1, nb, c, di, dj, i, j, i_lo, i_hi, j_lo, j_hi, nj, row
-    cdef floating *plane
-    cdef floating *dst
+cdef void _col2im_planes(const floating *cols, floating *dx, floating *D, floating *R,
+                         Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                         Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                         Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                         Py_ssize_t row_stride, Py_ssize_t img_stride,
+                         Py_ssize_t nb) noexcept nogil:
+    """Tap (di, dj) of image n adds into D[di % sh, dj % sw, di//sh + i, dj//sw + j]."""
+    cdef Planes p = _phase_planes(HH, WW, sh, sw, H_out, W_out)
+    cdef Py_ssize_t n, n0, n1, c, di, dj, row
     cdef const floating *src
-    # Blocks of images whose planes of one channel (all that is written while that
-    # channel's taps stream past) take about 256 KiB, so they stay in cache: many
-    # small images per block, one when a plane is large.  Measured into a reused dx
-    # (time / copy of the cols bytes, interleaved): 1.14 against 1.72 for all images
-    # at once on (10,10,256,256) 5x5, 1.57 against 1.81 on (64,64,56,56) 3x3; 256 KiB
-    # beat 0, 512 KiB, 1 MiB and 4 MiB on both.
-    nb = max(1, min(N, (256 << 10) // (H * W * <Py_ssize_t> sizeof(floating))))
+    cdef floating *dst
     n0 = 0
     while n0 < N:
         n1 = min(N, n0 + nb)
         for c in range(C):
+            memset(D, 0, (n1 - n0) * p.size * sizeof(floating))
             for di in range(HH):
-                _valid_range(di, ph, sh, H, H_out, &i_lo, &i_hi)
-                if i_lo == i_hi:
-                    continue
                 for dj in range(WW):
-                    _valid_range(dj, pw, sw, W, W_out, &j_lo, &j_hi)
-                    nj = j_hi - j_lo
-                    if nj == 0:
-                        continue
                     row = (c * HH + di) * WW + dj
                     for n in range(n0, n1):
-                        plane = dx + (n * C + c) * H * W
-                        src = cols + row * row_stride + n * img_stride + i_lo * W_out + j_lo
-                        dst = plane + (i_lo * sh + di - ph) * W + (j_lo * sw + dj - pw)
-                        if sw == 1 and nj == W_out and W_out == W and sh == 1:
-                            _add(dst, src, (i_hi - i_lo) * W_out)
-                            continue
-                        for i in range(i_hi - i_lo):
-                            if sw == 1:
-                                _add(dst, src, nj)
-                            else:
-                                for j in range(nj):
-                                    dst[j * sw] += src[j]
-                            src += W_out
-                            dst += sh * W
+                        dst = (D + (n - n0) * p.size
+                               + (((di % sh) * p.B + dj % sw) * p.Hq + di // sh) * p.Wt + dj // sw)
+                        src = cols + row * row_stride + n * img_stride
+                        cs_add_rows(dst, src, H_out, W_out, p.Wt, sizeof(floating))
+            for n in range(n0, n1):
+                _merge_phase_planes(D + (n - n0) * p.size, dx + (n * C + c) * H * W, R, p,
+                                    H, W, sh, sw, ph, pw)
         n0 = n1
+
+
+# --------------------------------------------------------------------------- entry points
 
 
 cdef Py_ssize_t _checked_need(Py_ssize_t x_len, Py_ssize_t cols_len,
@@ -255,6 +276,19 @@ cdef Py_ssize_t _checked_need(Py_ssize_t x_len, Py_ssize_t cols_len,
     return K * N * L
 
 
+cdef char *_scratch(Py_ssize_t nbytes) except NULL:
+    """calloc'd (zeroed: the planes' padding stays zero); the caller frees it."""
+    cdef char *mem = <char *> calloc(max(nbytes, 1), 1)
+    if mem == NULL:
+        raise MemoryError(f"no memory for {nbytes} bytes of kernel scratch")
+    return mem
+
+
+cdef inline Py_ssize_t _block(Py_ssize_t N, Py_ssize_t plane_bytes) noexcept:
+    """Images per block: their planes take about PLANES_BYTES, at least one."""
+    return max(1, min(N, PLANES_BYTES // max(plane_bytes, 1)))
+
+
 def im2col_into(const floating[::1] x, floating[::1] cols,
                 Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
                 Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
@@ -280,9 +314,17 @@ def im2col_into(const floating[::1] x, floating[::1] cols,
                                           row_stride, img_stride, offset)
     cdef bint streaming = (cells * <Py_ssize_t>sizeof(floating) >= STREAM_BYTES
                            if stream < 0 else stream > 0)
-    with nogil:
-        _im2col(&x[0], &cols[offset], N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
-                row_stride, img_stride, streaming)
+    cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
+    cdef Py_ssize_t nb = _block(N, p.size * sizeof(floating))
+    cdef Py_ssize_t ranges = 2 * WW * sizeof(Py_ssize_t)
+    cdef char *s = _scratch(ranges + nb * p.size * sizeof(floating))
+    try:
+        with nogil:
+            _im2col_planes(&x[0], &cols[offset], <floating *> (s + ranges), <Py_ssize_t *> s,
+                           N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+                           row_stride, img_stride, nb, streaming)
+    finally:
+        free(s)
 
 
 def col2im_into(const floating[::1] cols, floating[::1] dx,
@@ -290,34 +332,70 @@ def col2im_into(const floating[::1] cols, floating[::1] dx,
                 Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
                 Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
                 Py_ssize_t row_stride, Py_ssize_t img_stride, Py_ssize_t offset=0):
-    """Add every cell of ``cols`` into ``dx`` (a flat view of ``(N, C, H, W)``, usually zeros).
+    """Write into ``dx`` (a flat view of ``(N, C, H, W)``) the sum of ``cols``'s cells.
 
-    Same layout arguments as :func:`im2col_into`.  Cells that fall on the
+    Same layout arguments as :func:`im2col_into`.  Every value of ``dx`` is
+    written (what it held before does not matter); cells that fall on the
     padding are dropped (that is the crop).  Releases the GIL.
     """
     _checked_need(dx.shape[0], cols.shape[0], N, C, H, W, HH, WW, sh, sw, ph, pw,
                   H_out, W_out, row_stride, img_stride, offset)
-    with nogil:
-        _col2im(&cols[offset], &dx[0], N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
-                row_stride, img_stride)
+    cdef Planes p = _phase_planes(HH, WW, sh, sw, H_out, W_out)
+    cdef Py_ssize_t nb = _block(N, p.size * sizeof(floating))
+    cdef floating *s = <floating *> _scratch((nb * p.size + p.Wt * sw) * sizeof(floating))
+    try:  # the planes, then one row
+        with nogil:
+            _col2im_planes(&cols[offset], &dx[0], s, s + nb * p.size, N, C, H, W, HH, WW,
+                           sh, sw, ph, pw, H_out, W_out, row_stride, img_stride, nb)
+    finally:
+        free(s)
 
 
-def im2col_kernel(x, cols, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
-    """Fill a preallocated public-layout ``cols`` (every cell) from contiguous ``x``.
+def conv_forward_into(const floating[::1] x, const floating[::1] w, const floating[::1] b,
+                      floating[::1] out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H,
+                      Py_ssize_t W, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
+                      Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out,
+                      floating[::1] keep=None):
+    """``out[n] = w @ cols_n + b`` for each image: the layer without a ``cols`` in memory.
 
-    Streams (see :func:`im2col_into`) when ``cols`` is at least 64 MiB.
+    ``x`` flat ``(N, C, H, W)``, ``w`` flat ``(F, C*HH*WW)``, ``b`` ``(F,)``,
+    ``out`` flat ``(N, F, H_out, W_out)``, one dtype.  Image by image, the
+    columns are built in a scratch matrix (rows padded to whole tiles of the
+    product) that stays in cache, then multiplied into ``out[n]`` with the
+    bias.  With ``keep`` (``C*HH*WW*N*H_out*W_out`` values, plus one tile of
+    the product, ``tile_values()``, as slack at the end) the columns are built
+    there instead, in the public layout, and kept: the backward pass of a
+    small layer then needs no second im2col.  Releases the GIL.
     """
-    N, C, H, W = x.shape
-    L = H_out * W_out
-    im2col_into(x.reshape(-1), cols.reshape(-1), N, C, H, W, HH, WW, sh, sw, ph, pw,
-                H_out, W_out, N * L, L, 0, -1)
+    cdef Py_ssize_t F = b.shape[0], K = C * HH * WW, L = H_out * W_out, n
+    cdef Py_ssize_t tile = CS_GEMM_TILE_BYTES // sizeof(floating)
+    cdef Py_ssize_t ldc = (L + tile - 1) // tile * tile
+    _checked_need(x.shape[0], K * ldc, N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out,
+                  ldc, 0, 0)
+    if w.shape[0] != F * K or out.shape[0] != N * F * L:
+        raise ValueError("w or out does not hold F*C*HH*WW or N*F*H_out*W_out values")
+    if keep is not None and keep.shape[0] < K * N * L + tile:
+        raise ValueError("keep does not hold C*HH*WW*N*H_out*W_out values and one tile")
+    cdef Planes p = _tap_planes(HH, WW, sh, H_out, W_out)
+    cdef Py_ssize_t ranges = 2 * WW * sizeof(Py_ssize_t)
+    cdef Py_ssize_t planes = ranges + p.size * sizeof(floating)
+    cdef char *s = _scratch(planes + (0 if keep is not None else K * ldc * sizeof(floating)))
+    cdef floating *cols = <floating *> (s + planes)  # after the ranges and the planes
+    if keep is not None:  # image n's columns at n*L of rows N*L long (read past L: finite)
+        cols, ldc = &keep[0], N * L
+    try:
+        with nogil:
+            for n in range(N):
+                _im2col_planes(&x[n * C * H * W], cols, <floating *> (s + ranges),
+                               <Py_ssize_t *> s, 1, C, H, W, HH, WW, sh, sw, ph, pw,
+                               H_out, W_out, ldc, 0, 1, False)
+                cs_gemm_bias(&w[0], &b[0], cols, ldc, &out[n * F * L], F, K, L, sizeof(floating))
+                if keep is not None:
+                    cols += L
+    finally:
+        free(s)
 
 
-def col2im_kernel(cols, dx, Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t sh, Py_ssize_t sw,
-                  Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t H_out, Py_ssize_t W_out):
-    """Add the public-layout ``cols`` into zero-initialised, contiguous ``dx``."""
-    N, C, H, W = dx.shape
-    L = H_out * W_out
-    col2im_into(cols.reshape(-1), dx.reshape(-1), N, C, H, W, HH, WW, sh, sw, ph, pw,
-                H_out, W_out, N * L, L, 0)
+def tile_values(dtype_size):
+    """Values of ``dtype_size`` bytes in one tile of the direct layer's product."""
+    return CS_GEMM_TILE_BYTES // dtype_size

@@ -17,6 +17,7 @@ __all__ = [
     "as_float_array",
     "as_int_pair",
     "check_ndim",
+    "check_out",
     "common_float_dtype",
     "conv_param_values",
 ]
@@ -133,3 +134,52 @@ def conv_param_values(conv_param) -> tuple[tuple[int, int], tuple[int, int]]:
     stride = as_int_pair(conv_param["stride"], "stride", minimum=1)
     pad = as_int_pair(conv_param["pad"], "pad", minimum=0)
     return stride, pad
+
+
+def check_out(out, shape, dtype, name: str, what: str, source, source_name: str):
+    """Check an ``out=`` buffer for ``what`` (of ``shape`` and ``dtype``); return it.
+
+    It must be a NumPy array of exactly that shape and dtype, C-contiguous and
+    writeable, and share no memory with ``source`` (the input it is computed
+    from: writing one while reading the other would give wrong values).  The
+    checks cost a microsecond; the messages are built only for a refusal.
+
+    Examples
+    --------
+    >>> check_out(np.zeros((2, 3)), (2, 3), np.float64, "out", "cols", np.ones(4), "x").shape
+    (2, 3)
+    >>> check_out(np.zeros((3, 2)), (2, 3), np.float64, "out", "cols", np.ones(4), "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: out has shape (3, 2) but cols has shape (2, 3); pass np.empty((2, 3), dtype=float64)
+    """
+    if (
+        type(out) is np.ndarray
+        and out.shape == shape
+        and out.dtype == dtype
+        and out.flags.c_contiguous
+        and out.flags.writeable
+        and not np.may_share_memory(out, source)
+    ):
+        return out
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    fix = f"pass np.empty({shape}, dtype={dtype})"
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array for {what}, got {type(out).__name__}; {fix}")
+    if out.shape != shape:
+        raise ValueError(f"{name} has shape {out.shape} but {what} has shape {shape}; {fix}")
+    if out.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {out.dtype} but {what} is {dtype} (the dtype of "
+            f"{source_name}); {fix}"
+        )
+    if not out.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (a view with strides is not); {fix}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only; {fix}")
+    if np.may_share_memory(out, source):
+        raise ValueError(
+            f"{name} shares memory with {source_name}: {what} would overwrite its own "
+            f"input; use a separate buffer"
+        )
+    return out  # an ndarray subclass that passes every check

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,14 +26,43 @@ from ._validate import (
 from .budget import check_copy
 
 __all__ = [
+    "FLOAT_DTYPES",
     "ConvGeometry",
+    "KernelSizes",
+    "cached_sizes",
     "col2im_inputs",
     "conv_geometry",
     "conv_inputs",
     "conv_output_shape",
     "dout_input",
     "im2col_inputs",
+    "plain_ints",
 ]
+
+#: The dtypes every stage computes in, unconverted.
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+class KernelSizes(NamedTuple):
+    """The sizes of one convolution in the compiled kernel's argument order.
+
+    What :meth:`ConvGeometry.sizes` returns and :func:`cached_sizes`
+    memoises: a tuple, so ``kernel(x, cols, *sizes, ...)`` passes all twelve
+    at once, with the names of :class:`ConvGeometry` for reading.
+    """
+
+    N: int
+    C: int
+    H: int
+    W: int
+    HH: int
+    WW: int
+    sh: int
+    sw: int
+    ph: int
+    pw: int
+    H_out: int
+    W_out: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,14 @@ class ConvGeometry:
     @property
     def pad(self) -> tuple[int, int]:
         return (self.ph, self.pw)
+
+    @property
+    def sizes(self) -> KernelSizes:
+        """The twelve sizes as a :class:`KernelSizes` tuple."""
+        return KernelSizes(
+            self.N, self.C, self.H, self.W, self.HH, self.WW,
+            self.sh, self.sw, self.ph, self.pw, self.H_out, self.W_out,
+        )  # fmt: skip
 
 
 #: no array this package makes may have more elements than this (512 GiB of float64)
@@ -179,6 +217,62 @@ def conv_geometry(x_shape, HH, WW, stride=1, pad=0, *, exact=True) -> ConvGeomet
                 "use smaller images, filters or pad, or a larger stride"
             )
     return g
+
+
+def plain_ints(v) -> bool:
+    """A plain ``int`` or a 2-tuple of plain ints (``bool``, floats, NumPy ints are not).
+
+    Examples
+    --------
+    >>> plain_ints(2), plain_ints((1, 2)), plain_ints(True), plain_ints([1, 2])
+    (True, True, False, False)
+    """
+    t = type(v)
+    return t is int or (t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int)
+
+
+_SIZES_CACHE: dict = {}
+
+
+def cached_sizes(x_shape, HH, WW, stride, pad) -> KernelSizes | None:
+    """:func:`conv_geometry`'s sizes for plain-int arguments, memoised; else None.
+
+    The one fast path of every compiled stage: a call whose ``x_shape`` is a
+    tuple and whose other arguments are plain ints (or pairs of them) is
+    validated by :func:`conv_geometry` once, so every check it makes is made
+    and its error raised; a repeat costs one dictionary lookup.  Arguments of
+    other types return None, and the caller validates (and converts) them in
+    full.
+
+    Examples
+    --------
+    >>> cached_sizes((2, 3, 5, 5), 3, 3, 2, 1)
+    KernelSizes(N=2, C=3, H=5, W=5, HH=3, WW=3, sh=2, sw=2, ph=1, pw=1, H_out=3, W_out=3)
+    >>> cached_sizes((2, 3, 5, 5), 3, 3, 2.0, 1) is None
+    True
+    """
+    if not (
+        type(x_shape) is tuple
+        and type(HH) is int
+        and type(WW) is int
+        and plain_ints(stride)
+        and plain_ints(pad)
+    ):
+        return None
+    key = (x_shape, HH, WW, stride, pad)
+    sizes = _SIZES_CACHE.get(key)
+    if sizes is None:
+        geom = conv_geometry(x_shape, HH, WW, stride, pad)
+        from .costs import check_stage  # costs builds on this module
+
+        # the budget of the compiled kernel, once per geometry (the stages' own paths
+        # check theirs when they validate in full)
+        check_stage("im2col_cython", geom, what="a compiled stage (im2col_cython, layers)")
+        sizes = geom.sizes
+        if len(_SIZES_CACHE) >= 512:
+            _SIZES_CACHE.clear()
+        _SIZES_CACHE[key] = sizes
+    return sizes
 
 
 def conv_output_shape(x_shape, w_shape, stride=1, pad=0) -> tuple[int, int, int, int]:

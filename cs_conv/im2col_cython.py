@@ -4,17 +4,21 @@ This module validates and documents; the loops live in the private
 extension :mod:`cs_conv._im2col_cy` (typed memoryviews of a fused
 float32/float64 type, ``Py_ssize_t`` indices, no bounds checks, the GIL
 released).
-The kernel never builds a padded copy of ``x``: for each filter tap it
-computes which output positions read the image and writes zeros elsewhere,
-and it writes each tap's values as contiguous runs (one ``memcpy`` per output
-row when the stride is 1).
+The kernel rearranges each image plane once into what the filter taps read
+(one strided pass, zeros for the padding), so that each tap of an image is
+then one contiguous block copy; col2im runs the same in reverse and writes
+every value of ``dx`` (see the extension's docstring).
+
+Both functions return a fresh array, as users call them; ``out=`` writes into
+a buffer of the caller's instead, which saves the allocation and the first
+touch of fresh memory when the same shape is computed again and again.
 
 The layout is the package's one layout, see :mod:`cs_conv.im2col_loops`.
 
 Validation is complete but cheap: every call is validated by
 :mod:`cs_conv.geometry`; for the common call (a float32/float64 array, plain
-``int`` sizes) its result is memoised, so a repeated call costs a dictionary
-lookup instead of a few microseconds.
+``int`` sizes) :func:`cs_conv.geometry.cached_sizes` memoises it, so a
+repeated call costs a dictionary lookup instead of a few microseconds.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import _im2col_cy, budget, costs
-from .geometry import col2im_inputs, conv_geometry, im2col_inputs
+from ._validate import check_out
+from .geometry import FLOAT_DTYPES, cached_sizes, col2im_inputs, im2col_inputs
 
 __all__ = ["col2im", "get_num_threads", "im2col", "set_num_threads"]
 
-_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _NUM_THREADS = 1
 
 
@@ -60,100 +64,49 @@ _POOL = None
 _MIN_PARALLEL = 1 << 16
 
 
-def _pool(threads):
+def thread_pool(threads):
+    """The package's thread pool, with at least ``threads`` workers."""
     global _POOL
     if _POOL is None or _POOL._max_workers < threads:
         _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cs_conv")
     return _POOL
 
 
-def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None):
+def _im2col_kernel(x, cols, *args):
+    _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args)
+
+
+def _col2im_kernel(dx, cols, *args):  # col2im_into takes (cols, dx, ...)
+    _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args[:-1])
+
+
+def images_kernel(forward, x, cols, g, row_stride, img_stride, offset=0, threads=None, stream=0):
     """Run the im2col (``forward``) or col2im kernel over ``x``'s images.
 
-    ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` the
-    12 sizes of :func:`fast_geometry`.  With more than one thread (see
-    :func:`set_num_threads`) and enough work, the images are split into one
-    contiguous block per thread; each block's kernel runs with the GIL
-    released and touches only its own images' cells, so the blocks need no
-    locking.
+    ``x`` (for col2im: ``dx``) is C-contiguous ``(N, C, H, W)``; ``g`` its
+    :class:`~cs_conv.geometry.KernelSizes`.  ``stream`` as in
+    ``_im2col_cy.im2col_into`` (0: plain stores, for fresh outputs).  With
+    more than one thread (see :func:`set_num_threads`) and enough work, the
+    images are split into one contiguous block per thread; each block's
+    kernel runs with the GIL released and touches only its own images' cells,
+    so the blocks need no locking.
     """
-    if forward:
-        # outputs here are freshly allocated: plain stores (see im2col_into's stream)
-
-        def kernel(x, cols, *args):
-            _im2col_cy.im2col_into(x.reshape(-1), cols.reshape(-1), *args, 0)
-
-    else:  # col2im_into takes (cols, dx, ...)
-
-        def kernel(dx, cols, *args):
-            _im2col_cy.col2im_into(cols.reshape(-1), dx.reshape(-1), *args)
-
-    N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out = g
-    T = min(_NUM_THREADS if threads is None else threads, N)
-    if T <= 1 or C * HH * WW * N * H_out * W_out < _MIN_PARALLEL:
-        kernel(x, cols, *g, row_stride, img_stride, offset)
+    kernel = _im2col_kernel if forward else _col2im_kernel
+    T = min(_NUM_THREADS if threads is None else threads, g.N)
+    if T <= 1 or g.C * g.HH * g.WW * g.N * g.H_out * g.W_out < _MIN_PARALLEL:
+        kernel(x, cols, *g, row_stride, img_stride, offset, stream)
         return
-    bounds = [N * t // T for t in range(T + 1)]
-    futures = [
-        _pool(T).submit(
-            kernel,
-            x[n0:n1],
-            cols,
-            n1 - n0,
-            C,
-            H,
-            W,
-            HH,
-            WW,
-            sh,
-            sw,
-            ph,
-            pw,
-            H_out,
-            W_out,
-            row_stride,
-            img_stride,
-            offset + n0 * img_stride,
-        )
-        for n0, n1 in itertools.pairwise(bounds)
-    ]
+    bounds = [g.N * t // T for t in range(T + 1)]
+    pool = thread_pool(T)
+    futures = []
+    for n0, n1 in itertools.pairwise(bounds):
+        args = (n1 - n0, *g[1:], row_stride, img_stride, offset + n0 * img_stride, stream)
+        futures.append(pool.submit(kernel, x[n0:n1], cols, *args))
     for f in futures:
         f.result()
 
 
-def _plain(v) -> bool:
-    """A plain ``int`` or a 2-tuple of plain ints (``bool``, floats, NumPy ints are not)."""
-    t = type(v)
-    return t is int or (t is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int)
-
-
-_GEOMETRY_CACHE: dict = {}
-
-
-def fast_geometry(shape, HH, WW, stride, pad):
-    """Validated sizes of a call with plain-int arguments, or None.
-
-    Returns ``(N, C, H, W, HH, WW, sh, sw, ph, pw, H_out, W_out)`` as computed
-    by :func:`cs_conv.geometry.conv_geometry` (so every check it makes is made,
-    and its error raised), memoised on the exact arguments: a repeated call
-    costs one dictionary lookup.  Arguments of other types return None, and the
-    caller then validates (and converts) them in full.
-    """
-    if not (type(HH) is int and type(WW) is int and _plain(stride) and _plain(pad)):
-        return None
-    key = (shape, HH, WW, stride, pad)
-    g = _GEOMETRY_CACHE.get(key)
-    if g is None:
-        geom = conv_geometry(shape, HH, WW, stride, pad)
-        costs.check_stage("im2col_cython", geom, what="im2col_cython.im2col or col2im")
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-        if len(_GEOMETRY_CACHE) >= 512:
-            _GEOMETRY_CACHE.clear()
-        _GEOMETRY_CACHE[key] = g
-    return g
-
-
-def im2col(x, HH, WW, stride=1, pad=0):
+def im2col(x, HH, WW, stride=1, pad=0, *, out=None):
     """:func:`cs_conv.im2col_loops.im2col` by a compiled kernel.
 
     Parameters
@@ -162,11 +115,23 @@ def im2col(x, HH, WW, stride=1, pad=0):
         Any strides (non-contiguous views are copied once); float32 stays float32.
     HH, WW : int
     stride, pad : int or (int, int)
+    out : ndarray, shape (C*HH*WW, N*H_out*W_out), optional
+        Where to write ``cols``: C-contiguous, writeable, of ``x``'s float
+        dtype, not overlapping ``x``.  Reusing one buffer across calls saves
+        the allocation and the first touch of fresh memory (for a large
+        ``cols``, about as long as the kernel itself); its old values do not
+        matter.  Every value is written.
 
     Returns
     -------
     cols : ndarray, shape (C*HH*WW, N*H_out*W_out)
-        C-contiguous.
+        C-contiguous (``out`` when given).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad ``x``, sizes, stride or pad (see :func:`cs_conv.geometry.conv_geometry`),
+        or an ``out`` of the wrong shape, dtype or layout.
 
     Examples
     --------
@@ -176,25 +141,32 @@ def im2col(x, HH, WW, stride=1, pad=0):
            [0., 1.],
            [0., 3.],
            [3., 4.]])
+    >>> buffer = np.empty((4, 4))
+    >>> im2col(np.ones((1, 1, 2, 3)), 2, 2, pad=(0, 1), out=buffer) is buffer
+    True
     """
     g = None
-    if type(x) is np.ndarray and x.ndim == 4 and x.dtype in _FLOATS:
-        g = fast_geometry(x.shape, HH, WW, stride, pad)
+    if type(x) is np.ndarray and x.ndim == 4 and x.dtype in FLOAT_DTYPES:
+        g = cached_sizes(x.shape, HH, WW, stride, pad)
     if g is None:
         x, geom = im2col_inputs(x, HH, WW, stride, pad)
         costs.check_stage("im2col_cython", geom, what="im2col_cython.im2col")
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-    N, C, HH, WW, H_out, W_out = g[0], g[1], g[4], g[5], g[10], g[11]
+        g = geom.sizes
+    L = g.H_out * g.W_out
+    shape = (g.C * g.HH * g.WW, g.N * L)
     if not x.flags.c_contiguous:
         budget.check_copy(x, "x", "a C-contiguous copy of")
         x = np.ascontiguousarray(x)
-    L = H_out * W_out
-    cols = np.empty((C * HH * WW, N * L), dtype=x.dtype)
-    images_kernel(True, x, cols, g, N * L, L)
-    return cols
+    if out is None:
+        cols = np.empty(shape, dtype=x.dtype)
+        images_kernel(True, x, cols, g, g.N * L, L)  # fresh memory: plain stores
+        return cols
+    check_out(out, shape, x.dtype, "out", "cols", x, "x")
+    images_kernel(True, x, out, g, g.N * L, L, stream=-1)  # mapped: may stream
+    return out
 
 
-def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
+def col2im(cols, x_shape, HH, WW, stride=1, pad=0, *, out=None):
     """:func:`cs_conv.im2col_loops.col2im` by a compiled kernel.
 
     Parameters
@@ -203,10 +175,21 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     x_shape : tuple of 4 ints
     HH, WW : int
     stride, pad : int or (int, int)
+    out : ndarray, shape x_shape, optional
+        Where to write ``dx``: C-contiguous, writeable, of ``cols``'s float
+        dtype, not overlapping ``cols``.  Its old values do not matter: every
+        value is written (not added to).
 
     Returns
     -------
     dx : ndarray, shape (N, C, H, W)
+        ``out`` when given.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad ``cols``, sizes, stride or pad, ``cols`` not of the shape they
+        give, or an ``out`` of the wrong shape, dtype or layout.
 
     Examples
     --------
@@ -219,25 +202,25 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0):
     if (
         type(cols) is np.ndarray
         and cols.ndim == 2
-        and cols.dtype in _FLOATS
+        and cols.dtype in FLOAT_DTYPES
         and type(x_shape) is tuple
         and len(x_shape) == 4
         and all(type(d) is int for d in x_shape)
     ):
-        g = fast_geometry(x_shape, HH, WW, stride, pad)
-        if g is not None:
-            N, C, H, W, HH_, WW_, _, _, _, _, H_out, W_out = g
-            if cols.shape != (C * HH_ * WW_, N * H_out * W_out):
-                g = None  # the full path raises the explanatory error
+        g = cached_sizes(x_shape, HH, WW, stride, pad)
+        if g is not None and cols.shape != (g.C * g.HH * g.WW, g.N * g.H_out * g.W_out):
+            g = None  # the full path raises the explanatory error
     if g is None:
         cols, geom = col2im_inputs(cols, x_shape, HH, WW, stride, pad)
         costs.check_stage("im2col_cython", geom, what="im2col_cython.col2im")
-        g = (*geom.x_shape, geom.HH, geom.WW, *geom.stride, *geom.pad, geom.H_out, geom.W_out)
-    N, C, H, W = g[:4]
-    L = g[10] * g[11]
+        g = geom.sizes
+    L = g.H_out * g.W_out
     if not cols.flags.c_contiguous:
         budget.check_copy(cols, "cols", "a C-contiguous copy of")
         cols = np.ascontiguousarray(cols)
-    dx = np.zeros((N, C, H, W), dtype=cols.dtype)
-    images_kernel(False, dx, cols, g, N * L, L)
+    if out is None:
+        dx = np.empty((g.N, g.C, g.H, g.W), dtype=cols.dtype)  # every value is written
+    else:
+        dx = check_out(out, (g.N, g.C, g.H, g.W), cols.dtype, "out", "dx", cols, "cols")
+    images_kernel(False, dx, cols, g, g.N * L, L)
     return dx

@@ -28,9 +28,18 @@ def register(subparsers) -> None:
         help="a b c d (the course's), t1 t2 (tiny), or N,C,H,W:F,HH,WW:stride:pad",
     )
     p.add_argument("--threads", nargs="+", type=int, default=[1], choices=[1, 2])
-    p.add_argument("--dtype", nargs="+", default=["float64"], choices=["float64", "float32"])
+    p.add_argument(
+        "--dtype", nargs="+", default=["float64", "float32"], choices=["float64", "float32"]
+    )
     p.add_argument("--repeats", type=int, default=5, help="interleaved rounds (medians)")
     p.add_argument("--min-sample", type=float, default=0.005, help="seconds per sample")
+    p.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="elapsed time (default), or the process's CPU time: on a shared machine it "
+        "leaves out time spent waiting for a core (one thread only)",
+    )
     p.add_argument("--no-torch", action="store_true", help="leave out the torch peers")
     p.add_argument("--json", metavar="FILE", help="write every record as JSON")
     p.add_argument("--plot", metavar="FILE", help="write a PNG of the ratios")
@@ -58,6 +67,8 @@ def main(args) -> int:
 
     try:
         shapes = [parse_shape(s) for s in args.shapes]
+        if args.clock == "cpu" and max(args.threads) > 1:
+            raise ValueError("--clock cpu adds up every thread's time: use it with --threads 1")
     except ValueError as exc:
         print(f"cs-conv bench: {exc}", file=sys.stderr)
         return 2
@@ -69,6 +80,7 @@ def main(args) -> int:
             threads=args.threads,
             repeats=args.repeats,
             min_sample=args.min_sample,
+            clock=args.clock,
             torch_ok=not args.no_torch,
             log=log,
         )

@@ -1,8 +1,12 @@
-"""The issue's performance goals, checked against one run's records.
+"""The performance goals, checked against one run's records.
 
 Each goal reads the medians of one run (one shape, dtype and thread count),
-so a goal compares figures measured side by side.  Goals are reported, never
-asserted: the test suite has no timing asserts.
+so a goal compares figures measured side by side.  Goals are judged on our
+functions *as called* (a fresh output every call, default settings) against
+a copy that allocates (``copy.alloc``); where our stage has an ``out=``
+variant, the same measure into a reused buffer (against ``copy.cols``) is
+reported beside it as ``reused``.  Goals are reported, never asserted: the
+test suite has no timing asserts.
 """
 
 from __future__ import annotations
@@ -10,13 +14,13 @@ from __future__ import annotations
 __all__ = ["GOALS", "evaluate_goals"]
 
 # (description, shapes, dtype, stage, kind, reference, op, target)
-#   kind "ratio":   seconds(stage) / seconds(copy.cols)      op "<="
+#   kind "ratio":   seconds(stage) / seconds(copy.alloc)     op "<="
 #   kind "speedup": seconds(reference) / seconds(stage)      op ">="
 #   kind "vs":      seconds(stage) / seconds(reference)      op "<="
 #   kind "seconds": seconds(stage)                           op "<="
 GOALS = [
-    ("im2col <= 1.3x copy", ("a", "b"), "float64", "im2col.cython", "ratio", None, 1.3),
-    ("im2col <= 3x copy", ("c",), "float64", "im2col.cython", "ratio", None, 3.0),
+    ("im2col <= 1.3x a copy", ("a", "b"), "float64", "im2col.cython", "ratio", None, 1.3),
+    ("im2col <= 3x a copy", ("c",), "float64", "im2col.cython", "ratio", None, 3.0),
     (
         "im2col >= 1.5x faster than textbook Cython",
         ("a", "b", "c"),
@@ -44,7 +48,7 @@ GOALS = [
         "im2col.sliding_window",
         1.0,
     ),
-    ("col2im <= 2.2x copy", ("a", "b", "c"), "float64", "col2im.cython", "ratio", None, 2.2),
+    ("col2im <= 2.2x a copy", ("a", "b", "c"), "float64", "col2im.cython", "ratio", None, 2.2),
     (
         "col2im >= 5x faster than np.add.at",
         ("a", "b", "c"),
@@ -64,13 +68,13 @@ GOALS = [
         2.0,
     ),
     (
-        "forward <= 0.8x torch conv2d (float64)",
+        "forward <= 0.6x torch conv2d (float64)",
         ("a", "b", "c"),
         "float64",
         "forward.cython",
         "vs",
         "forward.torch_conv2d",
-        0.8,
+        0.6,
     ),
     (
         "forward+backward <= 1.0x torch (float64)",
@@ -122,6 +126,23 @@ GOALS = [
 ]
 
 
+def _measure(index, shape, stage, dtype, threads, kind, ref, ratio_key):
+    """The goal's figure from one record (and its reference), or None if not run."""
+    rec = index.get((shape, stage, dtype, threads))
+    if rec is None:
+        return None
+    if kind == "ratio":
+        return rec[ratio_key]
+    if kind == "seconds":
+        return rec["seconds"]
+    other = index.get((shape, ref, dtype, threads))
+    if other is None:
+        return None
+    if kind == "speedup":
+        return other["seconds"] / rec["seconds"]
+    return rec["seconds"] / other["seconds"]
+
+
 def evaluate_goals(records, threads=1) -> list:
     """Check every goal that the records can decide.
 
@@ -135,7 +156,9 @@ def evaluate_goals(records, threads=1) -> list:
     Returns
     -------
     list of dict
-        ``{"goal", "shape", "dtype", "threads", "measured", "target", "op", "met"}``.
+        ``{"goal", "shape", "dtype", "threads", "measured", "target", "op", "met"}``,
+        plus ``"reused"``: the same measure of our ``*_out`` stage into a reused
+        buffer (ratios against ``copy.cols``), where the run has one.
 
     Examples
     --------
@@ -147,33 +170,26 @@ def evaluate_goals(records, threads=1) -> list:
     index = {(r["shape"], r["stage"], r["dtype"], r["threads"]): r for r in records}
     out = []
     for desc, shapes, dtype, stage, kind, ref, target in GOALS:
+        op = ">=" if kind == "speedup" else "<="
         for shape in shapes:
-            rec = index.get((shape, stage, dtype, threads))
-            if rec is None:
+            measured = _measure(index, shape, stage, dtype, threads, kind, ref, "ratio")
+            if measured is None:
                 continue
-            if kind == "ratio":
-                measured, op = rec["ratio"], "<="
-            elif kind == "seconds":
-                measured, op = rec["seconds"], "<="
-            else:
-                other = index.get((shape, ref, dtype, threads))
-                if other is None:
-                    continue
-                if kind == "speedup":
-                    measured, op = other["seconds"] / rec["seconds"], ">="
-                else:
-                    measured, op = rec["seconds"] / other["seconds"], "<="
-            met = measured <= target if op == "<=" else measured >= target
-            out.append(
-                {
-                    "goal": desc,
-                    "shape": shape,
-                    "dtype": dtype,
-                    "threads": threads,
-                    "measured": measured,
-                    "target": target,
-                    "op": op,
-                    "met": bool(met),
-                }
-            )
+            goal = {
+                "goal": desc,
+                "shape": shape,
+                "dtype": dtype,
+                "threads": threads,
+                "measured": measured,
+                "target": target,
+                "op": op,
+                "met": bool(measured <= target if op == "<=" else measured >= target),
+            }
+            if kind != "seconds":
+                reused = _measure(
+                    index, shape, stage + "_out", dtype, threads, kind, ref, "ratio_reused"
+                )
+                if reused is not None:
+                    goal["reused"] = reused
+            out.append(goal)
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["goals_table", "markdown", "plot", "ratio_table"]
+__all__ = ["called_and_reused_table", "goals_table", "markdown", "plot", "ratio_table"]
 
 
 def _fmt_seconds(s: float) -> str:
@@ -22,7 +22,7 @@ def _fmt_ratio(r: float) -> str:
 
 
 def ratio_table(result, shape: str) -> str:
-    """One shape: every stage's median time and its ratio to ``copy.cols``.
+    """One shape: every stage's median time and its ratio to ``copy.alloc``.
 
     One column pair per (dtype, threads) of the run.
     """
@@ -37,7 +37,7 @@ def ratio_table(result, shape: str) -> str:
         head += [f"{tag} time", f"{tag} ×copy"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for st in stages:
-        name = f"**{st}**" if st.split(".", 1)[1] in ("cython", "cython_kernel") else st
+        name = f"**{st}**" if st.split(".", 1)[1] in ("cython", "cython_out") else st
         row = [name]
         for dt, th in combos:
             r = index.get((st, dt, th))
@@ -47,37 +47,84 @@ def ratio_table(result, shape: str) -> str:
 
 
 def goals_table(result) -> str:
-    """Every goal the run decided: measured, target, met."""
-    lines = ["| goal | shape | measured | target | met |", "|---|---|---|---|---|"]
+    """Every goal the run decided: as called (judged), into a reused buffer, target, met."""
+    lines = [
+        "| goal | shape | dtype | as called, fresh output | into a reused buffer | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for g in result["goals"]:
         if "us" in g["goal"] and g["target"] < 1e-3:
             measured, target = _fmt_seconds(g["measured"]), _fmt_seconds(g["target"])
         else:
             measured, target = f"{g['measured']:.2f}×", f"{g['target']:g}×"
+        reused = f"{g['reused']:.2f}×" if "reused" in g else "–"
         lines.append(
-            f"| {g['goal']} | {g['shape']} | {measured} | {g['op']} {target} | "
-            f"{'met' if g['met'] else '**not met**'} |"
+            f"| {g['goal']} | {g['shape']} | {g['dtype']} | {measured} | {reused} | "
+            f"{g['op']} {target} | {'met' if g['met'] else '**not met**'} |"
         )
+    return "\n".join(lines)
+
+
+def called_and_reused_table(result, threads: int = 1) -> str:
+    """im2col and col2im as a user calls them and into a reused buffer (``out=``).
+
+    "as called" is time / ``copy.alloc`` (a copy that allocates, as the
+    fresh output does); "reused" is the ``out=`` call's time / ``copy.cols``
+    (a copy into a buffer that is already mapped).
+    """
+    index = {(r["shape"], r["stage"], r["dtype"], r["threads"]): r for r in result["records"]}
+    lines = [
+        "| shape | dtype | stage | as called | ×copy (allocating) | into a reused buffer "
+        "| ×copy (into a buffer) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for shape in result["config"]["shapes"]:
+        for dtype in result["config"]["dtypes"]:
+            for stage in ("im2col", "col2im"):
+                called = index.get((shape, f"{stage}.cython", dtype, threads))
+                reused = index.get((shape, f"{stage}.cython_out", dtype, threads))
+                if called is None or reused is None:
+                    continue
+                lines.append(
+                    f"| {shape} | {dtype} | {stage} | {_fmt_seconds(called['seconds'])} | "
+                    f"{_fmt_ratio(called['ratio'])} | {_fmt_seconds(reused['seconds'])} | "
+                    f"{_fmt_ratio(reused['ratio_reused'])} |"
+                )
     return "\n".join(lines)
 
 
 def markdown(result) -> str:
     """The whole run as Markdown: machine, shapes, goals, one table per shape."""
     m = result["machine"]
+    load = "; ".join(
+        f"{when} {' '.join(f'{v:.2f}' for v in m[key])}"
+        for when, key in (("start", "load_start"), ("end", "load_end"))
+        if key in m
+    )
     out = [
         "### Machine",
         "",
         f"- CPU: {m.get('cpu', '?')} ({m.get('cpus', '?')} logical CPUs), "
-        f"{m.get('memory_gib', '?')} GiB",
+        f"{m.get('memory_gib', '?')} GiB; SIMD: {', '.join(m.get('simd', [])) or '?'}; "
+        f"transparent huge pages: {m.get('hugepages', '?')}",
+        f"- load average (1, 5, 15 min): {load or '?'}",
         f"- {m.get('platform', '')}; Python {m.get('python')}, NumPy {m.get('numpy')}, "
         f"torch {m.get('torch', '–')}",
         f"- BLAS: {'; '.join(m.get('blas', [])) or '?'}",
         f"- date: {m.get('date', '?')}; repeats: {result['config']['repeats']} "
-        "(medians of interleaved rounds)",
+        f"(medians of interleaved rounds); clock: {result['config'].get('clock', 'wall')}",
         "",
-        "### Goals (float64, 1 thread unless the goal says float32)",
+        "### Goals (1 thread)",
+        "",
+        "Judged as called (a fresh output every call) against a copy that allocates",
+        "(`copy.alloc`); the reused-buffer column is the `out=` call against a copy into",
+        "a buffer (`copy.cols`).",
         "",
         goals_table(result),
+        "",
+        "### As called and into a reused buffer",
+        "",
+        called_and_reused_table(result),
         "",
     ]
     for name, desc in result["config"]["shapes"].items():
@@ -93,12 +140,14 @@ def plot(result, path, *, dtype="float64", threads=1) -> None:
     Uses ``cs_conv.viz.plot_benchmark`` when that exists, else a plain
     matplotlib bar chart.
     """
-    rows = [
+    rows = [  # as called against a copy that allocates; out= against a copy into a buffer
         {"shape": r["shape"], "stage": r["stage"], "ratio": r["ratio"]}
+        if r["impl"] != "cython_out"
+        else {"shape": r["shape"], "stage": r["stage"] + " (÷ copyto)", "ratio": r["ratio_reused"]}
         for r in result["records"]
         if r["dtype"] == dtype
         and r["threads"] == threads
-        and (r["group"] in ("im2col", "col2im") or r["stage"] == "copy.new_cols")
+        and r["group"] in ("im2col", "col2im")
         and r["shape"] != "d"  # a copy of (d) takes a microsecond: its ratios say nothing
     ]
     import matplotlib
@@ -112,7 +161,11 @@ def plot(result, path, *, dtype="float64", threads=1) -> None:
     except ImportError:
         plot_benchmark = None
     if plot_benchmark is not None:
-        made = plot_benchmark(rows)
+        made = plot_benchmark(
+            rows,
+            title=f"{dtype}, {threads} thread(s): as called / a copy that allocates; "
+            "out= / a copy into a buffer",
+        )
         fig = getattr(made, "figure", made) if made is not None else plt.gcf()
     if fig is None or not hasattr(fig, "savefig"):
         fig = _bar_chart(rows, plt)
@@ -139,6 +192,6 @@ def _bar_chart(rows, plt):
         ax.axvline(1.0, color="k", lw=0.8)
         ax.invert_yaxis()
         ax.set_title(f"shape {shape}")
-        ax.set_xlabel("time / copy of cols")
+        ax.set_xlabel("time / allocating copy of cols")
     fig.tight_layout()
     return fig

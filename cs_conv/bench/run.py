@@ -17,10 +17,13 @@ from .timing import interleaved
 
 __all__ = ["machine_info", "run_benchmark", "thread_policy"]
 
-#: The roofline every ratio is a multiple of.
-ROOFLINE = "copy.cols"
-#: What any function returning a fresh ``cols`` pays at least (page faults + copy).
-FRESH = "copy.new_cols"
+#: The roofline every ratio is a multiple of: a copy that allocates (``src.copy()``),
+#: as a caller's ``im2col`` must.  The goals are judged against it.
+ROOFLINE = "copy.alloc"
+#: The roofline of the "into a reused buffer" column: ``np.copyto`` into a mapped buffer.
+REUSED = "copy.cols"
+#: Our own stages: the public call, and the same into a reused buffer (``out=``).
+OURS = ("cython", "cython_out")
 #: Largest relative disagreement of a peer's result from ours that counts as agreeing.
 CHECK_TOL = {"float64": 1e-9, "float32": 1e-3}
 
@@ -71,7 +74,14 @@ def machine_info() -> dict:
         for line in fh:
             if line.startswith("model name"):
                 info["cpu"] = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                info["simd"] = [f for f in ("avx512f", "avx2", "fma", "sse2") if f in flags]
                 break
+    with contextlib.suppress(OSError), open("/sys/kernel/mm/transparent_hugepage/enabled") as fh:
+        info["hugepages"] = fh.read().strip()
+    with contextlib.suppress(OSError):
+        info["load_start"] = list(os.getloadavg())
     with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/meminfo") as fh:
         kb = int(fh.readline().split()[1])
         info["memory_gib"] = round(kb / 2**20, 1)
@@ -96,6 +106,7 @@ def run_benchmark(
     *,
     repeats=5,
     min_sample=0.005,
+    clock="wall",
     torch_ok=True,
     log=None,
 ) -> dict:
@@ -110,6 +121,10 @@ def run_benchmark(
         Interleaved rounds; each figure is the median over them.
     min_sample : float
         Fast calls are repeated so that one sample lasts this long.
+    clock : {"wall", "cpu"}
+        Elapsed time (the default), or the process's CPU time: on a shared
+        machine it leaves out the time spent waiting for a core.  One thread
+        only (with more, CPU time adds up the threads).
     torch_ok : bool
         Include the torch peers (when torch imports).
     log : callable, optional
@@ -120,14 +135,18 @@ def run_benchmark(
     dict
         ``{"machine", "config", "records", "goals", "skipped"}``; each record
         is one (shape, stage, dtype, threads) with ``seconds`` (median),
-        ``ratio`` (to ``copy.cols`` of the same run), ``ratio_x`` (to
-        ``copy.x``), ``ratio_new`` (to ``copy.new_cols``), ``speedup_vs``
-        (peer seconds / ours, for our stages) and, for every contender whose
-        result was compared with ours before timing, ``max_rel_err`` and
-        ``agrees``.
+        ``ratio`` (to ``copy.alloc`` of the same run: a copy that allocates),
+        ``ratio_reused`` (to ``copy.cols``: a copy into a reused buffer),
+        ``ratio_x`` (to ``copy.x``), ``speedup_vs`` (peer seconds / ours, for
+        our stages) and, for every contender whose result was compared with
+        ours before timing, ``max_rel_err`` and ``agrees``.  The machine's
+        load average is noted before and after (``load_start``, ``load_end``).
     """
     shapes, dtypes, threads = list(shapes), list(dtypes), list(threads)
     costs.check_benchmark(shapes, dtypes, threads, repeats, min_sample)
+    if clock == "cpu" and max(threads) > 1:
+        raise ValueError("clock 'cpu' adds up every thread's time: use it with threads=[1]")
+    machine = machine_info()
     records = []
     skipped = {}
     for shape in shapes:
@@ -144,7 +163,10 @@ def run_benchmark(
                         if not err <= tol and log:
                             log(f"    WARNING {label} disagrees with ours: {err:.2e} > {tol}")
                     timed = interleaved(
-                        {c.label: c.func for c in cands}, repeats=repeats, min_sample=min_sample
+                        {c.label: c.func for c in cands},
+                        repeats=repeats,
+                        min_sample=min_sample,
+                        clock=clock,
                     )
                 del cands
                 recs = _records(shape, dtype, nthreads, timed)
@@ -157,14 +179,18 @@ def run_benchmark(
                     for r in records[-len(timed) :]:
                         ms, ratio = r["seconds"] * 1e3, r["ratio"]
                         log(f"    {r['stage']:24s} {ms:10.3f} ms  {ratio:8.2f}x")
+    with contextlib.suppress(OSError):
+        machine["load_end"] = list(os.getloadavg())
     result = {
-        "machine": machine_info(),
+        "machine": machine,
         "config": {
             "shapes": {s.name: s.describe() for s in shapes},
             "dtypes": list(dtypes),
             "threads": list(threads),
             "repeats": repeats,
+            "clock": clock,
             "roofline": ROOFLINE,
+            "roofline_reused": REUSED,
         },
         "records": records,
         "skipped": skipped,
@@ -176,11 +202,11 @@ def run_benchmark(
 def _records(shape, dtype, nthreads, timed):
     copy = timed[ROOFLINE]["seconds"]
     copy_x = timed["copy.x"]["seconds"]
-    fresh = timed[FRESH]["seconds"]
+    reused = timed[REUSED]["seconds"]
     out = []
     for label, t in timed.items():
         group, impl = label.split(".", 1)
-        ours = impl in ("cython", "cython_kernel")
+        ours = impl in OURS
         rec = {
             "shape": shape.name,
             "shape_desc": shape.describe(),
@@ -193,7 +219,7 @@ def _records(shape, dtype, nthreads, timed):
             "seconds": t["seconds"],
             "ratio": t["seconds"] / copy if copy > 0 else math.inf,
             "ratio_x": t["seconds"] / copy_x if copy_x > 0 else math.inf,
-            "ratio_new": t["seconds"] / fresh if fresh > 0 else math.inf,
+            "ratio_reused": t["seconds"] / reused if reused > 0 else math.inf,
             "number": t["number"],
             "samples": t["samples"],
         }
@@ -201,8 +227,7 @@ def _records(shape, dtype, nthreads, timed):
             rec["speedup_vs"] = {
                 other: timed[other]["seconds"] / t["seconds"]
                 for other in timed
-                if other.split(".", 1)[0] == group
-                and other.split(".", 1)[1] not in ("cython", "cython_kernel")
+                if other.split(".", 1)[0] == group and other.split(".", 1)[1] not in OURS
             }
         out.append(rec)
     return out

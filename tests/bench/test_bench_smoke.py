@@ -16,16 +16,17 @@ from cs_conv.bench.timing import interleaved
 from cs_conv.cli import main
 
 EXPECTED = {
+    "copy.alloc",
     "copy.cols",
     "copy.x",
-    "copy.new_cols",
     "im2col.cython",
-    "im2col.cython_kernel",
+    "im2col.cython_out",
     "im2col.textbook_cy",
     "im2col.fancy",
     "im2col.sliding_window",
     "im2col.loops",
     "col2im.cython",
+    "col2im.cython_out",
     "col2im.textbook_cy",
     "col2im.add_at",
     "col2im.loops",
@@ -106,6 +107,22 @@ def test_markdown_has_a_table_per_shape(bench_json):
     for shape in TINY.values():
         assert shape.describe() in text
     assert "| **im2col.cython** |" in text
+    assert "| t1 | float32 | col2im |" in text  # as called beside into a reused buffer
+    assert "load average" in text
+
+
+def test_goals_have_the_reused_buffer_column_where_there_is_one(bench_json):
+    result, _ = bench_json
+    t1 = [dict(r, shape="a") for r in result["records"] if r["shape"] == "t1"]
+    recs = {(r["stage"], r["dtype"]): r for r in t1 if r["threads"] == 1}
+    goals = {(g["goal"], g["dtype"]): g for g in evaluate_goals(t1)}
+    g = goals[("im2col <= 1.3x a copy", "float64")]
+    assert g["measured"] == recs[("im2col.cython", "float64")]["ratio"]
+    assert g["reused"] == recs[("im2col.cython_out", "float64")]["ratio_reused"]
+    g = goals[("col2im >= 5x faster than np.add.at", "float64")]
+    add_at = recs[("col2im.add_at", "float64")]["seconds"]
+    assert g["reused"] == add_at / recs[("col2im.cython_out", "float64")]["seconds"]
+    assert "reused" not in goals[("naive -> Cython layer >= 1000x", "float64")]
 
 
 def test_goals_are_evaluated_per_named_shape():
@@ -118,7 +135,7 @@ def test_goals_are_evaluated_per_named_shape():
     g = goals[("im2col >= 1.5x faster than textbook Cython", "b")]
     assert g["met"]
     assert g["measured"] == pytest.approx(3.0)
-    assert goals[("im2col <= 1.3x copy", "a")]["met"]  # ratio 1.0
+    assert goals[("im2col <= 1.3x a copy", "a")]["met"]  # ratio 1.0
     assert all(len(goal) == 7 for goal in GOALS)
 
 
@@ -140,3 +157,16 @@ def test_interleaved_rotates_and_counts():
     )
     assert r["a"]["number"] == r["b"]["number"] == 1
     assert len(r["a"]["samples"]) == 4
+
+
+def test_cpu_clock_runs_one_thread_and_refuses_two(tmp_path, capsys):
+    path = tmp_path / "cpu.json"
+    argv = ["bench", "--shapes", "t1", "--dtype", "float32", "--repeats", "1", "--no-torch"]
+    argv += ["--min-sample", "0.0005", "--quiet", "--clock", "cpu", "--json", str(path)]
+    assert main(argv) == 0
+    result = json.loads(path.read_text())
+    assert result["config"]["clock"] == "cpu"
+    assert all(r["seconds"] > 0 for r in result["records"])
+    assert "clock: cpu" in capsys.readouterr().out
+    assert main([*argv, "--threads", "2"]) == 2
+    assert "use it with --threads 1" in capsys.readouterr().err
