@@ -101,8 +101,32 @@ def test_sigkill_halfway_then_rerun_gives_the_clean_grades(tmp_path):
     assert _csv_rows(out / "grades.csv") == want
 
 
+def _add_slow_student(submitted: Path, want: list[list[str]], seconds: int) -> None:
+    """The sample's full-marks student, but its notebook first sleeps ``seconds``."""
+    folder = submitted / "zz_slow" / "cs_conv"
+    folder.mkdir(parents=True)
+    nb = json.loads((SAMPLE / "submitted" / "full_marks" / "cs_conv" / f"{NB}.ipynb").read_text())
+    nb["cells"].insert(
+        0,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": f"import time\ntime.sleep({seconds})",
+        },
+    )
+    (folder / f"{NB}.ipynb").write_text(json.dumps(nb))
+    with open(SAMPLE / "expected_grades.csv", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    want += [["zz_slow", *r[1:]] for r in rows if r[0] == "full_marks" and r[2] == NB]
+
+
 def test_a_second_grader_on_the_same_folder_refuses_clearly(tmp_path):
     submitted, want = _make_class(tmp_path / "class", 4)
+    # warm caches make four notebooks quick: one slow student keeps the first
+    # grader (and its lock) alive while the second one starts
+    _add_slow_student(submitted, want, seconds=15)
     out = tmp_path / "out"
     log = tmp_path / "first.log"
     with open(log, "w") as fh:
@@ -141,5 +165,5 @@ def test_a_second_grader_on_the_same_folder_refuses_clearly(tmp_path):
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
-    assert len(_stored(out)) == 4
+    assert len(_stored(out)) == 5
     assert _csv_rows(out / "grades.csv") == want

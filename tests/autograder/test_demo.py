@@ -27,7 +27,6 @@ INTENT = {
     ("untyped_kernel", "im2col_cython"): "fail",
     ("untyped_kernel", "im2col_kernel_typed"): "fail",
     ("compile_error", "im2col_cython"): "compile-error",
-    ("compile_error", "col2im_cython"): "compile-error",
     ("cheat", "im2col_fancy"): "tampered",
     ("cheat", "col2im_fancy"): "tampered",
     ("deleted_test", "col2im_loops"): "missing",
