@@ -27,7 +27,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from .installation import cache_root
+from .installation import cache_root, worker_python
 from .sandbox.protocol import cython_module
 
 __all__ = ["BuildCache", "default_root", "module_name", "typing_name"]
@@ -55,14 +55,15 @@ def version_key() -> str:
     """What a build depends on beyond the cell, as a short hash."""
     import Cython
 
-    parts = (Cython.__version__, sys.version, sys.executable, platform.machine(), _compiler())
+    parts = (Cython.__version__, sys.version, worker_python(), platform.machine(), _compiler())
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def module_name(source: str) -> str | None:
     """The module a ``%%cython`` cell builds into (:func:`~autograder.sandbox.protocol.
-    cython_module`, which the worker uses to load a cached build)."""
-    return cython_module(source)
+    cython_module`, which the worker uses to load a cached build), as the worker names it:
+    it runs :func:`~autograder.installation.worker_python`."""
+    return cython_module(source, worker_python())
 
 
 def typing_name(source: str) -> str:

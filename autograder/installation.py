@@ -20,6 +20,7 @@ __all__ = [
     "grader_dir",
     "matplotlib_fonts",
     "python_dirs",
+    "worker_python",
 ]
 
 
@@ -57,6 +58,28 @@ def cs_conv_dir() -> Path:
     import cs_conv
 
     return Path(cs_conv.__file__).resolve().parent
+
+
+@functools.cache
+def worker_python() -> str:
+    """The interpreter the sandboxed workers run: this one, always under one name.
+
+    A virtual environment's ``python``, ``python3`` and ``python3.11`` are one
+    interpreter, but IPython's ``%%cython`` magic names a build by
+    ``sys.executable``: a grader started as ``cs-conv`` (``python3``) and one
+    started from a Python session (``python``) would not share a single build.
+    So the workers always run ``python3`` (else ``python``) of this interpreter's
+    folder when that is the same file, and the build cache is keyed by it.
+    """
+    exe = sys.executable
+    for name in ("python3", "python"):
+        candidate = os.path.join(os.path.dirname(exe), name)
+        try:
+            if os.path.samefile(candidate, exe):
+                return candidate
+        except OSError:
+            continue
+    return exe
 
 
 def grader_dir() -> Path:
@@ -138,21 +161,17 @@ def sandbox_view(entry_modules: tuple) -> tuple[tuple, tuple]:
 
 def library_paths(modules) -> list[str]:
     """Where the installed modules ``modules`` (``scipy.signal``, ``torch``) live, found
-    without importing them: a package's folder, or a module's file; modules that are
-    not installed are left out."""
-    import importlib.util
+    without importing them: a package's folder, or a module's files (one per suffix);
+    modules that are not installed are left out.  The same lookup as the worker's
+    reference watch (:func:`~autograder.sandbox.worker.watch.module_paths`), resolved
+    to the files the sandbox must mask."""
+    from .sandbox.worker.watch import module_paths
 
     paths = []
-    for name in modules:
-        top, *sub = name.split(".")
-        try:
-            spec = importlib.util.find_spec(top)
-        except (ImportError, ValueError):
-            spec = None
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            path = Path(location, *sub)
-            if path.is_dir():
-                paths.append(str(path.resolve()))
-            else:
-                paths += [str(p.resolve()) for p in path.parent.glob(path.name + ".*")]
+    for prefix in module_paths(modules):
+        if prefix.endswith(os.sep):
+            paths.append(str(Path(prefix).resolve()))
+        else:  # ".../signal." -> every ".../signal.*" file
+            path = Path(prefix[:-1])
+            paths += [str(p.resolve()) for p in path.parent.glob(path.name + ".*")]
     return sorted(set(paths))

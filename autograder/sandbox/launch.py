@@ -34,12 +34,18 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..installation import cs_conv_dir, grader_dir, library_paths, python_dirs, sandbox_view
+from ..installation import (
+    cs_conv_dir,
+    grader_dir,
+    library_paths,
+    python_dirs,
+    sandbox_view,
+    worker_python,
+)
 from ..settings import GRADING_CFLAGS, POLICY
 
 __all__ = [
@@ -280,7 +286,7 @@ def build_command(
     else:
         paths = {"sub": str(sub_dir), "job": str(job_dir), "out": str(out_dir)}
     env = {
-        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{os.path.dirname(worker_python())}:/usr/local/bin:/usr/bin:/bin",
         "HOME": f"{paths['sub']}/.cs_conv/home",
         "IPYTHONDIR": f"{paths['sub']}/.cs_conv/ipython",
         # %%cython builds go to $XDG_CACHE_HOME/ipython/cython: per submission
@@ -297,7 +303,7 @@ def build_command(
         "TMPDIR": "/tmp",
         "CS_CONV_EVENT_FD": str(event_fd),
     }
-    worker = [sys.executable, f"{paths['job']}/run_worker.py", paths["job"]]
+    worker = [worker_python(), f"{paths['job']}/run_worker.py", paths["job"]]
     if kind == "plain":
         return worker, {"paths": paths, "env": env, "cwd": str(sub_dir)}
     argv = [bwrap_executable() or "bwrap", *_namespace_args(), "--clearenv"]

@@ -62,10 +62,11 @@ __all__ = [
 PAYLOAD_INDEX = "payload.json"
 
 
-def cython_module(source: str) -> str | None:
+def cython_module(source: str, executable: str | None = None) -> str | None:
     """The module IPython's ``%%cython`` magic builds the cell ``source`` into (as the
-    magic names it: a hash of the cell, its options, the Python and Cython versions), or
-    None when the cell names its own module or forces a new one each time."""
+    magic names it: a hash of the cell, its options, the Python and Cython versions and
+    ``executable``, by default ``sys.executable``: the worker's), or None when the cell
+    names its own module or forces a new one each time."""
     import hashlib
     import sys
     from importlib.metadata import version
@@ -78,7 +79,7 @@ def cython_module(source: str) -> str | None:
     ):
         return None
     code = cell if cell.endswith("\n") else cell + "\n"
-    key = (code, line, sys.version_info, sys.executable, version("Cython"))
+    key = (code, line, sys.version_info, executable or sys.executable, version("Cython"))
     return "_cython_magic_" + hashlib.sha256(str(key).encode("utf-8")).hexdigest()
 
 

@@ -273,3 +273,33 @@ def test_reached_statements_follow_names_from_the_graded_functions():
         code.split("\n")[0] for _, code, hit in notebook.reached_statements(cells, {"g"}) if hit
     }
     assert reached == {"def g(a):", "import torch as T"}
+
+
+def test_builds_are_keyed_by_the_interpreter_not_the_name_it_was_started_by(monkeypatch):
+    """python, python3 and python3.X of one environment are one interpreter: a grader
+    started as ``cs-conv`` (python3) and one started from a session (python) share builds,
+    and their workers run the same path (the name the %%cython magic hashes)."""
+    import os
+    import sys
+
+    from autograder import cython_cache, installation
+
+    folder = os.path.dirname(sys.executable)
+    aliases = [
+        os.path.join(folder, n)
+        for n in ("python", "python3", f"python3.{sys.version_info[1]}")
+        if os.path.exists(os.path.join(folder, n))
+        and os.path.samefile(os.path.join(folder, n), sys.executable)
+    ]
+    if len(aliases) < 2:
+        pytest.skip("this interpreter has a single name")
+    cell = "%%cython\ndef f(double x):\n    return 2 * x\n"
+    seen = set()
+    for alias in aliases:
+        monkeypatch.setattr(sys, "executable", alias)
+        installation.worker_python.cache_clear()
+        seen.add((installation.worker_python(), cython_cache.version_key(),
+                  cython_cache.module_name(cell)))  # fmt: skip
+    installation.worker_python.cache_clear()
+    assert len(seen) == 1
+    assert os.path.samefile(next(iter(seen))[0], sys.executable)
