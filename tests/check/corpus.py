@@ -1,5 +1,6 @@
-"""The corpus of student functions, and how each is checked (used by the tests and
-by ``python -m tests.check.corpus`` for a summary by style)."""
+"""The corpus of student functions, and how each is checked (used by the tests, by
+``python -m tests.check.corpus`` for a summary by style, and by
+``python -m tests.check.corpus --latency`` for how long each check takes)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,44 @@ def summary(keys=("corpus",)) -> dict:
     return table
 
 
+def latency(key: str = "visible", repeats: int = 3) -> dict:
+    """How long a check takes as a notebook calls it (shrinking on): ``{(checker, passed):
+    [seconds, ...]}``, the best of ``repeats`` calls for every corpus entry."""
+    import time
+
+    times: dict = defaultdict(list)
+    for entry in MUTANTS + VALID:
+        checker = CHECKERS[entry.checker]
+        best, passed = float("inf"), None
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            result = checker.check(funcs_of(entry), key=key, stage=stage_of(entry), shrink=True)
+            best = min(best, time.perf_counter() - t0)
+            passed = result.passed
+        times[(entry.checker, passed)].append(best)
+    return times
+
+
+def _print_latency():
+    import statistics
+
+    rows = sorted(latency().items())
+    print(f"{'checker':<22} {'verdict':<8} {'n':>4} {'median':>8} {'max':>8}")
+    for (name, passed), secs in rows:
+        med, worst = statistics.median(secs), max(secs)
+        print(f"{name:<22} {'pass' if passed else 'fail':<8} {len(secs):>4} "
+              f"{1e3 * med:6.0f}ms {1e3 * worst:6.0f}ms")  # fmt: skip
+    for passed, goal in ((True, 0.3), (False, 1.0)):
+        worst = max(max(v) for (_, p), v in rows if p == passed)
+        print(f"slowest {'passing' if passed else 'failing'} check: {1e3 * worst:.0f} ms "
+              f"(goal < {1e3 * goal:.0f} ms)")  # fmt: skip
+
+
 if __name__ == "__main__":  # pragma: no cover
+    # python -m tests.check.corpus [KEY ...]: verdicts by style;  --latency: check times
+    if sys.argv[1:] == ["--latency"]:
+        _print_latency()
+        sys.exit()
     keys = sys.argv[1:] or ["corpus"]
     for style, counts in sorted(summary(keys).items()):
         print(style, dict(counts))
