@@ -303,3 +303,48 @@ def test_builds_are_keyed_by_the_interpreter_not_the_name_it_was_started_by(monk
     installation.worker_python.cache_clear()
     assert len(seen) == 1
     assert os.path.samefile(next(iter(seen))[0], sys.executable)
+
+
+def test_build_cache_survives_runs_and_is_shared_by_concurrent_graders(tmp_path):
+    """What one run publishes, a later run fetches; four graders publishing the same builds
+    at once never show a reader a half-written module (each file lands by one rename)."""
+    import os
+    import sysconfig
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autograder.cython_cache import BuildCache, module_name, typing_name
+
+    cell = "%%cython\ndef f(double x):\n    return 2 * x\n"
+    built = tmp_path / "built"
+    built.mkdir()
+    so = built / (module_name(cell) + sysconfig.get_config_var("EXT_SUFFIX"))
+    payload = os.urandom(16 << 20)  # large enough for a copy to be caught half-written
+    so.write_bytes(payload)
+    (built / typing_name(cell)).write_text('{"f": "typed"}')
+
+    for race in range(6):  # a fresh cache each time: a file is published once per cache
+        root = tmp_path / f"cache{race}"
+        assert BuildCache(root).fetch([cell], tmp_path / f"run{race}") == [cell]
+        stop, started, seen = threading.Event(), threading.Event(), []
+
+        def read(root=root, stop=stop, started=started, seen=seen):
+            while not stop.is_set():
+                files = BuildCache(root).files(cell)
+                started.set()
+                if files:
+                    seen.append(files[0].read_bytes() == payload)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        started.wait()
+        with ThreadPoolExecutor(4) as pool:
+            new = list(pool.map(lambda _, root=root: BuildCache(root).publish(built), range(4)))
+        stop.set()
+        reader.join()
+        assert all(seen), f"race {race}: a reader saw a half-written module"
+        assert sum(new) >= 2  # the module and its verdicts, each at least once
+    dest = tmp_path / "next-run"  # the next run: a new BuildCache on the same folder
+    assert BuildCache(root).fetch([cell], dest) == []
+    assert (dest / so.name).read_bytes() == payload
+    assert not [p for p in BuildCache(root).folder.iterdir() if p.name.startswith(".tmp-")]
