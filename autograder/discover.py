@@ -86,10 +86,10 @@ def _match_flat(p: Path, source_names) -> str | None:
     names = sorted(source_names)
     if len(names) == 1:
         return names[0]
-    import nbformat
+    from .notebook import read
 
     try:
-        nb = nbformat.read(str(p), as_version=4)
+        nb = read(p)
     except Exception:
         return None
     ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}

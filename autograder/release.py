@@ -15,8 +15,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import nbformat
-
 __all__ = ["hide_keys", "release", "source_notebooks", "student_version"]
 
 
@@ -76,6 +74,8 @@ def source_notebooks(source_dir) -> list[Path]:
 
 def release(source_dir, out_dir) -> list[Path]:
     """Write the student version of every ``*.ipynb`` of ``source_dir`` to ``out_dir``."""
+    import nbformat  # here, not at the top: the grader imports this module at every start
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
