@@ -28,13 +28,12 @@ Statuses (one per test, never shared between tests):
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import asdict, dataclass, field
 
 from . import policy
 from .installation import cs_conv_dir
-from .jobs import runs_in_worker
+from .jobs import class_cases, runs_in_worker
 from .kernels import defining_cell
 from .notebook import defined_functions, reached_statements
 
@@ -121,21 +120,13 @@ def _compile_failure(raw, cells, message):
     return None
 
 
-@functools.lru_cache(maxsize=256)
-def _cases(checker: str, key: str, stage: str | None) -> tuple:
-    """A test's cases, drawn once per run for the whole class."""
-    from cs_conv.check import CHECKERS
-
-    return tuple(CHECKERS[checker].make_cases(key, stage=stage))
-
-
 def _judge(spec, payload):
     """``(status, result dict)`` from the arrays alone."""
     from cs_conv.check import CHECKERS
     from cs_conv.check.outcome import Outcome
 
     checker = CHECKERS[spec.checker]
-    cases = list(_cases(spec.checker, spec.key, spec.stage))
+    cases = list(class_cases(spec.checker, spec.key, spec.stage))
     outcomes = [Outcome.from_payload(p) for p in payload]
     result = checker.evaluate(cases, outcomes, stage=spec.stage)
     info = {

@@ -22,7 +22,14 @@ from .course import Course
 from .sandbox.protocol import CellTask, Job, TestTask
 from .settings import GRADER_VERSION, GradeOptions
 
-__all__ = ["cython_build_jobs", "cython_sources", "draw_cases", "make_job", "runs_in_worker"]
+__all__ = [
+    "class_cases",
+    "cython_build_jobs",
+    "cython_sources",
+    "draw_cases",
+    "make_job",
+    "runs_in_worker",
+]
 
 
 def runs_in_worker(checker: str) -> bool:
@@ -41,15 +48,22 @@ def _checker_names() -> frozenset:
 
 
 @functools.lru_cache(maxsize=256)
-def draw_cases(checker: str, key: str, stage: str | None) -> tuple | None:
-    """The cases of a test as plain dicts, drawn once per (checker, key, stage);
-    None when there is no such checker (the worker then reports it and the other
-    tests run)."""
+def class_cases(checker: str, key: str, stage: str | None) -> tuple | None:
+    """The cases of a test, drawn once per (checker, key, stage) for the whole class:
+    the jobs send them, :mod:`~autograder.evaluate` judges against them.  None when
+    there is no such checker (the worker then reports it and the other tests run)."""
     from cs_conv.check import CHECKERS
 
     if checker not in CHECKERS:
         return None
-    return tuple(c.to_dict() for c in CHECKERS[checker].make_cases(key, stage=stage))
+    return tuple(CHECKERS[checker].make_cases(key, stage=stage))
+
+
+@functools.lru_cache(maxsize=256)
+def draw_cases(checker: str, key: str, stage: str | None) -> tuple | None:
+    """:func:`class_cases` as plain dicts, what a worker's job carries."""
+    cases = class_cases(checker, key, stage)
+    return None if cases is None else tuple(c.to_dict() for c in cases)
 
 
 def _test_task(spec) -> TestTask:
