@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from .installation import cache_root, worker_python
-from .sandbox.protocol import cython_module
+from .sandbox.protocol import cython_module, typing_file
 
 __all__ = ["BuildCache", "default_root", "module_name", "typing_name"]
 
@@ -68,7 +68,7 @@ def module_name(source: str) -> str | None:
 
 def typing_name(source: str) -> str:
     """The file of the verdicts on a cell's kernels (written by the compile jobs)."""
-    return f"typing-{hashlib.sha256(source.encode()).hexdigest()}.json"
+    return typing_file(source)
 
 
 class BuildCache:

@@ -19,11 +19,11 @@ anything malformed counts as no verdict.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from .notebook import defined_functions
+from .sandbox.protocol import typing_file
 
 __all__ = ["KernelVerdicts", "defining_cell"]
 
@@ -54,8 +54,7 @@ class KernelVerdicts:
 
         if self.folder is None:
             return None
-        digest = hashlib.sha256(source.encode()).hexdigest()
-        path = self.folder / f"typing-{digest}.json"
+        path = self.folder / typing_file(source)
         try:
             if path.is_symlink() or path.stat().st_size > _MAX_BYTES:
                 return None

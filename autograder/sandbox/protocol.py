@@ -53,9 +53,11 @@ __all__ = [
     "TestTask",
     "WorkerJob",
     "array_file",
+    "cython_build_dir",
     "cython_module",
     "decode",
     "encode",
+    "typing_file",
 ]
 
 #: the index of a test's outcomes in its folder, and the name of each array file
@@ -81,6 +83,22 @@ def cython_module(source: str, executable: str | None = None) -> str | None:
     code = cell if cell.endswith("\n") else cell + "\n"
     key = (code, line, sys.version_info, executable or sys.executable, version("Cython"))
     return "_cython_magic_" + hashlib.sha256(str(key).encode("utf-8")).hexdigest()
+
+
+def typing_file(source: str) -> str:
+    """The file of the verdicts on the typing of a ``%%cython`` cell's functions, written
+    by the compile job beside the cell's build and read by the grader."""
+    import hashlib
+
+    return f"typing-{hashlib.sha256(source.encode()).hexdigest()}.json"
+
+
+def cython_build_dir() -> str:
+    """Where IPython's ``%%cython`` magic keeps its builds in a worker (and where the
+    compile jobs leave theirs): ``$XDG_CACHE_HOME/ipython/cython``."""
+    import os
+
+    return os.path.join(os.environ.get("XDG_CACHE_HOME", "."), "ipython", "cython")
 
 
 def array_file(outcome: int, array: int) -> str:

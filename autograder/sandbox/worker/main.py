@@ -138,8 +138,7 @@ def _cython_failed(source: str, output: str, user_ns: dict) -> bool:
 
 def _analyse_kernels(source: str) -> None:
     """Beside a compile job's build: how typed each function of the cell is
-    (``typing-<sha256 of the cell>.json``, exported with the modules)."""
-    import hashlib
+    (:func:`~autograder.sandbox.protocol.typing_file`, exported with the modules)."""
     import json
 
     try:
@@ -151,9 +150,8 @@ def _analyse_kernels(source: str) -> None:
     for name in sorted(set(CYTHON_DEF.findall(body))):
         with contextlib.suppress(Exception):
             verdicts[name] = analyse_kernel(source, name).to_dict()
-    folder = os.path.join(os.environ.get("XDG_CACHE_HOME", "."), "ipython", "cython")
-    digest = hashlib.sha256(source.encode()).hexdigest()
-    with contextlib.suppress(OSError), open(f"{folder}/typing-{digest}.json", "w") as fh:
+    path = os.path.join(protocol.cython_build_dir(), protocol.typing_file(source))
+    with contextlib.suppress(OSError), open(path, "w") as fh:
         json.dump(verdicts, fh)
 
 
@@ -165,7 +163,7 @@ def _cached_build(source: str):
     import importlib.util
 
     name = protocol.cython_module(source)
-    folder = os.path.join(os.environ.get("XDG_CACHE_HOME", "."), "ipython", "cython")
+    folder = protocol.cython_build_dir()
     found = sorted(glob.glob(os.path.join(folder, f"{name}.*.so"))) if name else []
     if not found:
         return None
