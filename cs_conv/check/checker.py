@@ -147,10 +147,10 @@ class Checker:
         (:func:`cs_conv.check.runner.run_checker`, the untrusted side)."""
         return run_checker(self.name, funcs, cases)
 
-    def run_one(self, funcs: dict, case: Case) -> Outcome:
+    def run_one(self, funcs: dict, case: Case, reads=None) -> Outcome:
         """One case of :meth:`run` (``funcs`` as :func:`~cs_conv.check.runner.resolve_funcs`
-        gives them)."""
-        return run_one(self.name, funcs, case)
+        gives them; ``reads``: their global arrays when already known)."""
+        return run_one(self.name, funcs, case, reads)
 
     def evaluate(self, cases, outcomes, *, stage=None) -> CheckResult:
         """Compare outcomes with the reference, diagnose, and compose the result (trusted)."""
@@ -164,13 +164,11 @@ class Checker:
         funcs = resolve_funcs(self.name, funcs)
         cases = self.make_cases(key, stage=stage)
         records = self._records(cases, self.run(funcs, cases))
-        focus = None
+        focus = diag = None
         if shrink and not all(r.passed for r in records):
-            from .diagnose import diagnose
-
-            diag = diagnose(self, records, self._stage(stage))
+            diag = self._diagnose(records, stage)
             focus = shrink_focus(self, funcs, diag, stage=self._stage(stage))
-        return self._result(records, stage, focus=focus)
+        return self._result(records, stage, focus=focus, diag=diag)
 
     # ------------------------------------------------------------ internals
     def _records(self, cases, outcomes) -> list[Record]:
@@ -188,13 +186,20 @@ class Checker:
         """Compare one outcome with the reference answer of its case."""
         return make_record(self, case, outcome)
 
-    def _result(self, records, stage, focus) -> CheckResult:
+    def _diagnose(self, records, stage):
         from .diagnose import diagnose
+
+        with np.errstate(all="ignore"):
+            return diagnose(self, records, self._stage(stage))
+
+    def _result(self, records, stage, focus, diag=None) -> CheckResult:
+        """The result of ``records``; ``diag``: their diagnosis when already made (it does
+        not depend on ``focus``, the shrunk case that replaces its focus)."""
         from .message import compose
 
+        if diag is None:
+            diag = self._diagnose(records, stage)
         stage = self._stage(stage)
-        with np.errstate(all="ignore"):
-            diag = diagnose(self, records, stage)
         if focus is not None:
             diag.focus = focus
         reports = [self._report(r, diag) for r in records]

@@ -106,7 +106,8 @@ def shrink_focus(checker, funcs, diag, *, stage=None, budget: int = 24):
         for spec in candidates(current.case.spec):
             tries += 1
             case = current.case.with_spec(spec, tries)
-            rec = checker.record(case, checker.run_one(funcs, case))
+            # the functions read the same globals as on the focus: not analysed again
+            rec = checker.record(case, checker.run_one(funcs, case, focus.outcome.reads))
             if _same_failure(checker, focus, rec, diag):
                 rec.hits = list(diag.named_variants.get(diag.focus_code, []))
                 current, improved = rec, True
