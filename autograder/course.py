@@ -68,13 +68,13 @@ def _read_notebook(path: Path) -> dict:
 def _cache_file(paths) -> Path:
     """Where the course read from ``paths`` is kept: releasing a notebook runs nbgrader,
     which costs seconds at every start; the same sources give the same course."""
-    from .cython_cache import default_root
+    from .installation import cache_root
     from .settings import GRADER_VERSION
 
     h = hashlib.sha256(GRADER_VERSION.encode())
     for p in paths:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
-    return default_root() / "courses" / f"course-{h.hexdigest()[:24]}.json"
+    return cache_root() / "courses" / f"course-{h.hexdigest()[:24]}.json"
 
 
 def load_course(source_dir=None, assignment: str = "cs_conv") -> Course:

@@ -30,12 +30,7 @@ from pathlib import Path
 from .installation import cache_root, worker_python
 from .sandbox.protocol import cython_module, typing_file
 
-__all__ = ["BuildCache", "default_root", "module_name", "typing_name"]
-
-
-def default_root() -> Path:
-    """The grader's cache folder (:func:`autograder.installation.cache_root`)."""
-    return cache_root()
+__all__ = ["BuildCache", "module_name", "typing_name"]
 
 
 @functools.cache
@@ -75,7 +70,7 @@ class BuildCache:
     """The builds of one toolchain: ``<root>/cython-<version key>``."""
 
     def __init__(self, root=None):
-        self.folder = Path(root or default_root()) / f"cython-{version_key()}"
+        self.folder = Path(root or cache_root()) / f"cython-{version_key()}"
 
     def files(self, source: str) -> list[Path]:
         """The cached files of a cell (its module and verdicts), or [] when any is missing."""

@@ -163,11 +163,6 @@ class Case:
     refusal: str = ""
     probe: str = ""
 
-    @property
-    def regular(self) -> bool:
-        """An ordinary case: neither a refusal nor a probe."""
-        return not (self.refusal or self.probe)
-
     def arrays(self) -> dict[str, np.ndarray]:
         """Fresh arrays ``x, w, b, dout, cols`` of the case's dtype (new each call).
 

@@ -29,9 +29,9 @@ from .behaviour import hint, name_by_behaviour
 from .catalogue import CATALOGUE
 from .compare import LOOSE_TOL, PASS_TOL, rel_err
 from .exceptions import crash_support
-from .explain import explain, kind_of, variant_hits
+from .explain import explain, kind_of
 
-__all__ = ["Diagnosis", "diagnose", "variant_hits"]
+__all__ = ["Diagnosis", "diagnose"]
 
 
 @dataclass

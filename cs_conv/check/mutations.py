@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .cases import Case, Spec, out_size
+from .cases import Case, Spec
 
 __all__ = [
     "Crash",
@@ -253,12 +253,3 @@ def relayout(ref, src: str, dst: str, final=(0, 1, 2, 3)) -> np.ndarray:
     sizes = dict(zip(names, ref.shape, strict=True))
     data = ref.transpose([names.index(c) for c in src])
     return data.reshape([sizes[c] for c in dst]).transpose(final)
-
-
-def lenient_out(spec: Spec, *, HH=None, WW=None, stride=None, pad=None):
-    """``(H_out, W_out)`` by floor division with the given (possibly wrong) values."""
-    HH = spec.HH if HH is None else HH
-    WW = spec.WW if WW is None else WW
-    s = spec.stride if stride is None else stride
-    p = spec.pad if pad is None else pad
-    return out_size(spec.H, HH, s, p), out_size(spec.W, WW, s, p)

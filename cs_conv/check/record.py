@@ -73,10 +73,6 @@ class Record:
     def value_failing(self) -> bool:
         return self.outcome.status == "ok" and not self.values_ok and not self.case.refusal
 
-    @property
-    def value_passing(self) -> bool:
-        return self.outcome.status == "ok" and self.values_ok
-
 
 def status_detail(o: Outcome) -> str:
     """Why a case without outputs failed, in a few words."""

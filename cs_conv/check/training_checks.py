@@ -17,8 +17,6 @@ download) and nothing of the reference package.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .cases import Case, Spec, seed_of
@@ -40,15 +38,10 @@ __all__ = [
 #: the accuracy ``predict`` must reach on the held-out digits
 ACCURACY_GOAL = 0.95
 _TOL = 1e-7
-_LOSS_CASES = LOSS_CASES
 
 
 def _case(name: str, key: str, index: int, n: int, classes: int) -> Case:
     return Case(name, index, seed_of(key, name, index), Spec(n, 1, 1, 1, classes, 1, 1, 1, 0))
-
-
-def _error_outcome(index: int, exc: BaseException) -> Outcome:
-    return Outcome(index, status="error", error_type=type(exc).__name__, error_message=str(exc))
 
 
 def _report(case: Case, description: str, passed: bool, detail: str, err=None, codes=()):
@@ -71,12 +64,6 @@ def _failure(o: Outcome) -> str:
 
 def _stub(outcomes) -> bool:
     return bool(outcomes) and all(o.not_implemented for o in outcomes)
-
-
-def _outcome_of(index, outputs, start) -> Outcome:
-    o = Outcome(index, outputs=outputs)
-    o.seconds = time.perf_counter() - start
-    return o
 
 
 class _TrainingChecker:
@@ -125,7 +112,7 @@ class LossSanityChecker(_TrainingChecker):
     required = ("softmax_loss",)
 
     def make_cases(self, key: str = "visible", *, stage=None) -> list[Case]:
-        return [_case(self.name, key, i, n, k) for i, (n, k, _) in enumerate(_LOSS_CASES)]
+        return [_case(self.name, key, i, n, k) for i, (n, k, _) in enumerate(LOSS_CASES)]
 
     @staticmethod
     def inputs(case: Case):
@@ -155,7 +142,7 @@ class LossSanityChecker(_TrainingChecker):
         for case, o in zip(cases, outcomes, strict=True):
             scores, y = self.inputs(case)
             loss, dscores = self.reference(scores, y)
-            n, k, scale = _LOSS_CASES[case.index % len(_LOSS_CASES)]
+            n, k, scale = LOSS_CASES[case.index % len(LOSS_CASES)]
             what = f"scores ({n}, {k}) of size ~{scale:g}"
             if o.status != "ok":
                 detail = _failure(o)
@@ -194,9 +181,9 @@ class LossSanityChecker(_TrainingChecker):
     def _message(self, failing, codes) -> str:
         goal = f"With scores near 0 the loss must be log(10) = {np.log(10):.4f} for 10 classes."
         if not failing:
-            return f"softmax_loss: all {len(_LOSS_CASES)} cases pass. {goal}"
+            return f"softmax_loss: all {len(LOSS_CASES)} cases pass. {goal}"
         _, detail = failing[0]
-        lines = [f"softmax_loss: {len(failing)} of {len(_LOSS_CASES)} cases fail."]
+        lines = [f"softmax_loss: {len(failing)} of {len(LOSS_CASES)} cases fail."]
         lines += [f"First failing case: {detail}.", goal]
         lines += [_fix(c) for c in codes]
         return "\n".join(lines)
