@@ -234,15 +234,19 @@ def plain_ints(v) -> bool:
 _SIZES_CACHE: dict = {}
 
 
-def cached_sizes(x_shape, HH, WW, stride, pad) -> KernelSizes | None:
+def cached_sizes(
+    x_shape, HH, WW, stride, pad, stage="im2col_cython", F=1, *, what=None
+) -> KernelSizes | None:
     """:func:`conv_geometry`'s sizes for plain-int arguments, memoised; else None.
 
     The one fast path of every compiled stage: a call whose ``x_shape`` is a
     tuple and whose other arguments are plain ints (or pairs of them) is
-    validated by :func:`conv_geometry` once, so every check it makes is made
-    and its error raised; a repeat costs one dictionary lookup.  Arguments of
-    other types return None, and the caller validates (and converts) them in
-    full.
+    validated by :func:`conv_geometry` once, and the caller's ``stage`` (with
+    ``F`` filters) checked against its budget once
+    (:func:`cs_conv.costs.check_stage`, ``what`` naming the call), so every
+    check is made and its error raised; a repeat costs one dictionary lookup.
+    Arguments of other types return None, and the caller validates (and
+    converts) them in full.
 
     Examples
     --------
@@ -259,15 +263,13 @@ def cached_sizes(x_shape, HH, WW, stride, pad) -> KernelSizes | None:
         and plain_ints(pad)
     ):
         return None
-    key = (x_shape, HH, WW, stride, pad)
+    key = (x_shape, HH, WW, stride, pad, stage, F)
     sizes = _SIZES_CACHE.get(key)
     if sizes is None:
         geom = conv_geometry(x_shape, HH, WW, stride, pad)
         from .costs import check_stage  # costs builds on this module
 
-        # the budget of the compiled kernel, once per geometry (the stages' own paths
-        # check theirs when they validate in full)
-        check_stage("im2col_cython", geom, what="a compiled stage (im2col_cython, layers)")
+        check_stage(stage, geom, F, what=what)
         sizes = geom.sizes
         if len(_SIZES_CACHE) >= 512:
             _SIZES_CACHE.clear()

@@ -147,7 +147,7 @@ def im2col(x, HH, WW, stride=1, pad=0, *, out=None):
     """
     g = None
     if type(x) is np.ndarray and x.ndim == 4 and x.dtype in FLOAT_DTYPES:
-        g = cached_sizes(x.shape, HH, WW, stride, pad)
+        g = cached_sizes(x.shape, HH, WW, stride, pad, what="im2col_cython.im2col")
     if g is None:
         x, geom = im2col_inputs(x, HH, WW, stride, pad)
         costs.check_stage("im2col_cython", geom, what="im2col_cython.im2col")
@@ -207,7 +207,7 @@ def col2im(cols, x_shape, HH, WW, stride=1, pad=0, *, out=None):
         and len(x_shape) == 4
         and all(type(d) is int for d in x_shape)
     ):
-        g = cached_sizes(x_shape, HH, WW, stride, pad)
+        g = cached_sizes(x_shape, HH, WW, stride, pad, what="im2col_cython.col2im")
         if g is not None and cols.shape != (g.C * g.HH * g.WW, g.N * g.H_out * g.W_out):
             g = None  # the full path raises the explanatory error
     if g is None:

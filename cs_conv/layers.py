@@ -58,7 +58,6 @@ from .geometry import (
     FLOAT_DTYPES,
     KernelSizes,
     cached_sizes,
-    conv_geometry,
     conv_inputs,
     dout_input,
     plain_ints,
@@ -136,28 +135,16 @@ def _inputs(x, w, b, conv_param):
         stride = conv_param.get("stride")
         pad = conv_param.get("pad")
         if plain_ints(stride) and plain_ints(pad):
-            if type(x.shape) is tuple and type(w.shape[2]) is int:
-                _check_layer_once(x.shape, w.shape, stride, pad)  # before the kernel's own
-            g = cached_sizes(x.shape, w.shape[2], w.shape[3], stride, pad)
+            F, _, HH, WW = w.shape
+            g = cached_sizes(x.shape, HH, WW, stride, pad, "layers", F, what=_WHAT)
             if g is not None:
                 return x, w, b, g
     x, w, b, geom = conv_inputs(x, w, b, conv_param)
-    costs.check_stage("layers", geom, w.shape[0], what="layers.conv_forward/backward")
+    costs.check_stage("layers", geom, w.shape[0], what=_WHAT)
     return x, w, b, geom.sizes
 
 
-_LAYER_CHECKED: set = set()
-
-
-def _check_layer_once(x_shape, w_shape, stride, pad) -> None:
-    """The layer's budget, checked the first time a geometry is seen (the fast path)."""
-    key = (x_shape, w_shape, stride, pad)
-    if key not in _LAYER_CHECKED:
-        geom = conv_geometry(x_shape, w_shape[2], w_shape[3], stride, pad)
-        costs.check_stage("layers", geom, w_shape[0], what="layers.conv_forward/backward")
-        if len(_LAYER_CHECKED) >= 512:
-            _LAYER_CHECKED.clear()
-        _LAYER_CHECKED.add(key)
+_WHAT = "layers.conv_forward/backward"
 
 
 def _images_per_block(N, K, L, itemsize):

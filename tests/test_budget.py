@@ -120,6 +120,25 @@ def test_the_fast_path_is_unchanged_and_caches_no_refusal():
             im2col_cython.im2col(big, 3, 3, 1, 1)
 
 
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape"),
+    [((256, 64, 112, 112), (1, 64, 3, 3)), ((64, 64, 224, 224), (64, 64, 3, 3))],
+)
+def test_the_layer_fast_path_judges_its_budget_as_the_full_path(default_budget, x_shape, w_shape):
+    """Plain ints take the memoised path, NumPy ints the full one: the same verdict on the
+    layer's own budget (a large layer with one filter never builds the whole cols)."""
+    x = np.broadcast_to(0.0, x_shape)
+    w, b = np.zeros(w_shape), np.zeros(w_shape[0])
+    verdicts = []
+    for stride in (1, np.int64(1), 1):  # the second plain call hits the cache
+        try:
+            layers._inputs(x, w, b, {"stride": stride, "pad": 1})
+            verdicts.append("accepted")
+        except BudgetError as exc:
+            verdicts.append(str(exc))
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+
+
 def test_settings(monkeypatch):
     monkeypatch.delenv("CS_CONV_MAX_GIB", raising=False)
     monkeypatch.delenv("CS_CONV_MAX_SECONDS", raising=False)
