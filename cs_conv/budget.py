@@ -150,12 +150,7 @@ def describe_seconds(s: float) -> str:
     return f"{s:.3g} s"
 
 
-def _over(arrays: dict, seconds: float, limit_bytes: int | None) -> tuple[int, int, float, float]:
-    total = sum(int(n) for n in arrays.values()) * ITEM
-    return total, (max_bytes() if limit_bytes is None else limit_bytes), seconds, max_seconds()
-
-
-def check(what: str, *, arrays=None, seconds=0.0, hint="", limit_bytes=None, budget_note=""):
+def check(what: str, *, arrays=None, seconds=0.0, hint=""):
     """Raise :class:`BudgetError` when a call's estimate is over budget.
 
     Parameters
@@ -168,11 +163,6 @@ def check(what: str, *, arrays=None, seconds=0.0, hint="", limit_bytes=None, bud
         Estimated running time.
     hint : str
         A smaller call that fits (appended as ``"; try ..."``).
-    limit_bytes : int, optional
-        Another memory limit than :func:`max_bytes` (the benchmark uses the
-        memory available now).
-    budget_note : str
-        Where the memory limit comes from, when it is not :func:`max_bytes`.
 
     Examples
     --------
@@ -185,13 +175,14 @@ def check(what: str, *, arrays=None, seconds=0.0, hint="", limit_bytes=None, bud
     arrays = dict(arrays or {})
     if sum(arrays.values()) * ITEM <= FLOOR_BYTES and seconds <= FLOOR_SECONDS:
         return
-    total, limit, seconds, limit_s = _over(arrays, seconds, limit_bytes)
+    total = sum(int(n) for n in arrays.values()) * ITEM
+    limit, limit_s = max_bytes(), max_seconds()
     if total <= limit and seconds <= limit_s:
         return
     parts = []
     if total > limit:
         listed = ", ".join(f"{name} ({describe_bytes(n * ITEM)})" for name, n in arrays.items())
-        note = budget_note or (
+        note = (
             "the memory budget of one call, cs_conv.budget.max_bytes(); set CS_CONV_MAX_GIB "
             "to change it"
         )
