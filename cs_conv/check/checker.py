@@ -65,6 +65,9 @@ class Checker:
     family_words, family_means : dict
         Family -> how this checker words it, and where it says to look (defaults:
         :mod:`cs_conv.check.behaviour`'s, in a convolution's terms).
+    moves_values : bool
+        The function only moves the input's values (im2col, its indices): a layout
+        mistake named by behaviour must return the right values, moved.
     layout : str
         The shapes of the arrays involved, for a message about an error.
     """
@@ -84,6 +87,7 @@ class Checker:
     family_codes: ClassVar[dict] = {}
     family_words: ClassVar[dict] = {}
     family_means: ClassVar[dict] = {}
+    moves_values = False
     layout = "x (N, C, H, W), w (F, C, HH, WW), cols (C*HH*WW, N*H_out*W_out)"
 
     @property

@@ -34,6 +34,7 @@ class Im2colChecker(Checker):
     name = "im2col"
     title = "im2col"
     outputs = ("cols",)
+    moves_values = True
     primary = "x"
     describe_as = "im2col"
     stages = _STAGES
@@ -93,6 +94,7 @@ class IndicesChecker(Checker):
     name = "im2col_indices"
     title = "im2col_indices"
     outputs = ("k", "i", "j")
+    moves_values = True
     describe_as = "indices"
     exact = True
     twins = False
