@@ -83,11 +83,17 @@ def loss_inputs(case) -> dict:
     return {"scores": scale * rng.standard_normal((n, k)), "y": rng.integers(0, k, size=n)}
 
 
-def digits_inputs(case) -> dict:
-    """``X``: held-out digits in an order drawn from the case's seed (float32 for case 1)."""
+def held_out(case):
+    """``(X, y)``: ``case.spec.N`` held-out digits and their labels, in an order drawn
+    from the case's seed (the student gets ``X``, the judge compares with ``y``)."""
     _, _, X_test, y_test = digits_split()
     pick = np.random.default_rng(case.seed).permutation(len(y_test))[: case.spec.N]
-    X = X_test[pick]
+    return X_test[pick], y_test[pick]
+
+
+def digits_inputs(case) -> dict:
+    """``X``: :func:`held_out` digits (float32 for case 1)."""
+    X, _ = held_out(case)
     return {"X": X.astype(np.float32) if case.index == 1 else X}
 
 

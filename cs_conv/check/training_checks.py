@@ -24,7 +24,7 @@ from .catalogue import CATALOGUE
 from .outcome import Outcome
 from .result import CaseReport, CheckResult
 from .runner import run_checker
-from .training_calls import LOSS_CASES, TEST_FRACTION, digits_inputs, digits_split, loss_inputs
+from .training_calls import LOSS_CASES, TEST_FRACTION, digits_split, held_out, loss_inputs
 
 __all__ = [
     "ACCURACY_GOAL",
@@ -204,9 +204,7 @@ class DigitsAccuracyChecker(_TrainingChecker):
     @staticmethod
     def inputs(case: Case):
         """``(X, y)``: held-out digits in an order drawn from the case's seed."""
-        _, _, _, y_test = digits_split()
-        pick = np.random.default_rng(case.seed).permutation(len(y_test))[: case.spec.N]
-        return digits_inputs(case)["X"], y_test[pick]
+        return held_out(case)
 
     def run(self, funcs, cases) -> list[Outcome]:
         """The untrusted side: :func:`cs_conv.check.runner.run_checker`."""
