@@ -14,7 +14,7 @@ import numpy as np
 
 from .conv_variants import w_hwc
 from .gather import Gather, adjoint, gather
-from .im2col_variants import crash_only, loop_variants
+from .im2col_variants import crash_only, loop_variants, pad_geom
 from .layouts import GEOMETRY, LAYOUT, WINDOW_SIZE
 from .loops import loop_grads
 from .mutations import (
@@ -26,12 +26,6 @@ from .mutations import (
 )
 
 __all__ = ["backward_variants", "ref_grads"]
-
-
-def pad_geom(c):
-    """``(H + 2*pad, W + 2*pad, stride, stride)`` of the case."""
-    sp = c.spec
-    return sp.H + 2 * sp.pad, sp.W + 2 * sp.pad, sp.stride, sp.stride
 
 
 def ref_grads(c):

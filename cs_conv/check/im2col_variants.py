@@ -31,9 +31,16 @@ __all__ = [
     "im2col_variants",
     "indices_variants",
     "loop_variants",
+    "pad_geom",
 ]
 
 _REF = Gather()
+
+
+def pad_geom(c):
+    """``(H + 2*pad, W + 2*pad, stride, stride)`` of the case: what ``fold`` needs."""
+    sp = c.spec
+    return sp.H + 2 * sp.pad, sp.W + 2 * sp.pad, sp.stride, sp.stride
 
 
 def crash_only(reference, pads_x: bool = True) -> list[Variant]:
@@ -146,16 +153,12 @@ def col2im_variants() -> list[Variant]:
     def D(c, order="nij"):
         return c.memo(("D", order), lambda: unfold_cols(c.a["cols"], c.spec, order))
 
-    def geom(c):
-        sp = c.spec
-        return sp.H + 2 * sp.pad, sp.W + 2 * sp.pad, sp.stride, sp.stride
-
     def dx(xp, c):
         return None if xp is None else {"dx": crop(xp, c.spec)}
 
     def zero_crop(c):
         p = c.spec.pad
-        return {"dx": fold(D(c), *geom(c))[:, :, p:-p, p:-p]}
+        return {"dx": fold(D(c), *pad_geom(c))[:, :, p:-p, p:-p]}
 
     def scatter(g):
         return lambda c: _wrap("dx", adjoint(c.a["cols"], c.spec, g))
@@ -170,24 +173,24 @@ def col2im_variants() -> list[Variant]:
             acc,
             "Where windows overlap, your image holds only the value of the last window "
             "written (loops over i then j with `=`), not the sum.",
-            lambda c: dx(fold_assign(D(c), *geom(c), order="ij"), c),
+            lambda c: dx(fold_assign(D(c), *pad_geom(c), order="ij"), c),
         ),
         Variant(
             acc,
             "Where windows overlap, your image holds only the value of the last window "
             "written (loops over j then i with `=`), not the sum.",
-            lambda c: dx(fold_assign(D(c), *geom(c), order="ji"), c),
+            lambda c: dx(fold_assign(D(c), *pad_geom(c), order="ji"), c),
         ),
         Variant(
             acc,
             "Your image equals what `x_pad[:, k, i, j] += cols` gives: with fancy indexing, "
             "repeated indices keep only one of the additions.",
-            lambda c: dx(fold_fancy_plus_equals(D(c), *geom(c)), c),
+            lambda c: dx(fold_fancy_plus_equals(D(c), *pad_geom(c)), c),
         ),
         Variant(
             "col2im-uncropped",
             "Your output is the padded buffer, (N, C, H + 2*pad, W + 2*pad).",
-            lambda c: {"dx": fold(D(c), *geom(c))},
+            lambda c: {"dx": fold(D(c), *pad_geom(c))},
         ),
         Variant(
             "pad-zero-crop",
