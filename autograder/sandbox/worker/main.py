@@ -118,8 +118,6 @@ def prologue(job: protocol.WorkerJob) -> Worker:
     shell = InteractiveShell.instance(colors="NoColor", config=quiet)
     if job.compile_only:
         _compile_only()
-    shell.history_manager.enabled = False
-    if job.compile_only:
         shell.run_line_magic("load_ext", "Cython")
     shell.run_cell("pass", store_history=False)
     worker = Worker(job, shell, tail, check, watch, snapshot.take())
